@@ -1,0 +1,3 @@
+module github.com/shoseki/shoseki
+
+go 1.26
