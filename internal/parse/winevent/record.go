@@ -13,25 +13,25 @@ import (
 
 // Record is one Windows event, independent of its container.
 type Record struct {
-	Provider      string // System/Provider@Name
-	ProviderGUID  string // System/Provider@Guid
-	EventSource   string // System/Provider@EventSourceName
-	EventID       uint32 // System/EventID (without qualifiers)
-	Qualifiers    uint32
-	Version       uint8
-	Level         uint8
-	Task          uint16
-	Opcode        uint8
-	Keywords      string // hex, as rendered: "0x8020000000000000"
-	TimeCreated   time.Time
-	RecordID      uint64 // System/EventRecordID
-	ActivityID    string
-	RelatedID     string
-	ProcessID     uint32 // System/Execution@ProcessID
-	ThreadID      uint32
-	Channel       string
-	Computer      string
-	UserID        string // System/Security@UserID (a SID)
+	Provider     string // System/Provider@Name
+	ProviderGUID string // System/Provider@Guid
+	EventSource  string // System/Provider@EventSourceName
+	EventID      uint32 // System/EventID (without qualifiers)
+	Qualifiers   uint32
+	Version      uint8
+	Level        uint8
+	Task         uint16
+	Opcode       uint8
+	Keywords     string // hex, as rendered: "0x8020000000000000"
+	TimeCreated  time.Time
+	RecordID     uint64 // System/EventRecordID
+	ActivityID   string
+	RelatedID    string
+	ProcessID    uint32 // System/Execution@ProcessID
+	ThreadID     uint32
+	Channel      string
+	Computer     string
+	UserID       string // System/Security@UserID (a SID)
 	// Data holds EventData/Data items by Name (unnamed items as "param1",
 	// "param2", …; a Binary element as "Binary"), or, for events with
 	// UserData, its leaf elements flattened with dots below the root element
