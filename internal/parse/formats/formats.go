@@ -1,0 +1,78 @@
+// Package formats is the table of log formats Shoseki decodes, written out
+// in one list in detection priority order, and the auto-detection that
+// picks one for a stream from sample records.
+//
+// To add a format: write internal/parse/<name> exporting
+// `func Format() parse.Format`, and add it to the list in All at the place
+// of its priority (more specific formats before more general ones, since
+// ties in Detect go to the earlier format).
+package formats
+
+import (
+	"bytes"
+
+	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/jsonl"
+)
+
+// All returns the formats in detection priority order. The slice is new on
+// every call; callers may keep or change it.
+func All() []parse.Format {
+	return []parse.Format{
+		// Specific JSON formats (cloudtrail, ...) go before json.
+		jsonl.Format(),
+	}
+}
+
+// ByName returns the format with the given name.
+func ByName(name string) (parse.Format, bool) {
+	for _, f := range All() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return parse.Format{}, false
+}
+
+// MaxSamples is how many non-empty sample records Detect looks at.
+const MaxSamples = 20
+
+// minScore is the lowest mean score Detect accepts: below it no format
+// claims the samples convincingly.
+const minScore = 30
+
+// Detect picks the format that fits the sample records best: the one with
+// the highest mean Detect score over the first MaxSamples non-blank records,
+// ties going to the earlier format of All. It reports false when there is
+// no non-blank sample or no format reaches a mean score of 30.
+func Detect(samples [][]byte) (parse.Format, bool) {
+	var recs [][]byte
+	for _, s := range samples {
+		if len(bytes.TrimSpace(s)) == 0 {
+			continue
+		}
+		recs = append(recs, s)
+		if len(recs) == MaxSamples {
+			break
+		}
+	}
+	if len(recs) == 0 {
+		return parse.Format{}, false
+	}
+	var best parse.Format
+	bestScore := -1
+	for _, f := range All() {
+		total := 0
+		for _, r := range recs {
+			s := f.Detect(r)
+			total += max(0, min(s, 100))
+		}
+		if total > bestScore {
+			best, bestScore = f, total
+		}
+	}
+	if bestScore < minScore*len(recs) {
+		return parse.Format{}, false
+	}
+	return best, true
+}
