@@ -75,38 +75,41 @@ func containsTimestampKey(b []byte) bool {
 	return false
 }
 
-// leaf is one scalar found while scanning, before duplicates are resolved.
-type leaf struct {
-	name     string // set when the name is a substring of the record
-	off, end int32  // else the name is scratch.names[off:end]
-	stored   bool
+// slot describes one output field while scanning.
+type slot struct {
+	off, end int32 // name in scratch.names; off < 0: the name is already in the Field
 	group    int32 // 0 for a scalar; else the outermost array instance it came from
 	hash     uint32
-	val      event.Value
 }
 
-// scratch is per-call working memory, pooled.
+// scratch is per-call working memory, pooled. Apart from arrs it holds no
+// pointers, so filling it costs no write barriers.
 type scratch struct {
-	path   []byte
-	names  []byte
-	leaves []leaf
-	table  []int32         // open-addressing index into out fields, +1
-	hashes []uint32        // hash of each out field
-	groups []int32         // group of each out field
-	arrs   [][]event.Value // array accumulators of each out field
+	path  []byte
+	names []byte
+	slots []slot
+	table []int32         // open-addressing hash index into slots, +1
+	arrs  [][]event.Value // array accumulator of each slot with a group
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-func (sc *scratch) release() {
-	clear(sc.leaves)
+func (sc *scratch) reset() {
+	sc.path, sc.names, sc.slots = sc.path[:0], sc.names[:0], sc.slots[:0]
 	clear(sc.arrs)
-	if cap(sc.names) > 1<<16 || cap(sc.leaves) > 4096 {
+	sc.arrs = sc.arrs[:0]
+	if cap(sc.table) < 64 {
+		sc.table = make([]int32, 64)
+	}
+	sc.table = sc.table[:64]
+	clear(sc.table)
+}
+
+func (sc *scratch) release() {
+	clear(sc.arrs)
+	if cap(sc.names) > 1<<16 || cap(sc.slots) > 4096 {
 		return // do not keep the memory of an outsized record
 	}
-	sc.path, sc.names = sc.path[:0], sc.names[:0]
-	sc.leaves, sc.arrs = sc.leaves[:0], sc.arrs[:0]
-	sc.hashes, sc.groups = sc.hashes[:0], sc.groups[:0]
 	scratchPool.Put(sc)
 }
 
@@ -116,6 +119,9 @@ type decoder struct {
 	pos    int
 	groups int32
 	sc     *scratch
+	ev     *event.Event
+	base   int // index in ev.Fields of the first field of this record
+	leaves int // leaf values seen, for MaxFields
 	err    *parse.SyntaxError
 }
 
@@ -138,20 +144,27 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer sc.release()
+	sc.reset()
 	src := string(record)
-	d := decoder{src: src, pos: start, sc: sc}
+	d := decoder{src: src, pos: start, sc: sc, ev: ev, base: len(ev.Fields)}
 	d.skipSpace()
 	if d.pos >= len(src) || src[d.pos] != '{' {
 		return d.fail("top-level value is not an object")
 	}
-	if !d.object(0, 1, 0) {
+	ok := d.object(0, fnvOffset, 1, 0)
+	if ok {
+		d.skipSpace()
+		if d.pos != len(src) {
+			d.fail("data after the top-level object")
+			ok = false
+		}
+	}
+	if !ok {
+		clear(ev.Fields[d.base:])
+		ev.Fields = ev.Fields[:d.base]
 		return d.err
 	}
-	d.skipSpace()
-	if d.pos != len(src) {
-		return d.fail("data after the top-level object")
-	}
-	d.emitFields(ev)
+	d.resolve()
 	finish(src, meta, ev)
 	return nil
 }
@@ -173,7 +186,7 @@ func (d *decoder) skipSpace() {
 
 // object scans an object at d.pos; the path of its members is
 // sc.path[:pathLen]. It reports false after setting d.err.
-func (d *decoder) object(pathLen, depth int, group int32) bool {
+func (d *decoder) object(pathLen int, pathHash uint32, depth int, group int32) bool {
 	if depth > MaxDepth {
 		d.fail("nesting deeper than " + strconv.Itoa(MaxDepth))
 		return false
@@ -206,15 +219,20 @@ func (d *decoder) object(pathLen, depth int, group int32) bool {
 		d.skipSpace()
 		sc := d.sc
 		sc.path = sc.path[:pathLen]
+		h := pathHash
 		if pathLen > 0 {
 			sc.path = append(sc.path, '.')
+			h = (h ^ '.') * fnvPrime
 		}
 		sc.path = append(sc.path, key...)
-		topKey := ""
-		if pathLen == 0 {
+		for i := 0; i < len(key); i++ {
+			h = (h ^ uint32(key[i])) * fnvPrime
+		}
+		topKey, top := "", pathLen == 0
+		if top {
 			topKey = key
 		}
-		if !d.value(len(sc.path), depth, group, topKey) {
+		if !d.value(len(sc.path), h, depth, group, topKey, top) {
 			return false
 		}
 		d.skipSpace()
@@ -237,7 +255,7 @@ func (d *decoder) object(pathLen, depth int, group int32) bool {
 }
 
 // array scans an array at d.pos whose elements are named sc.path[:pathLen].
-func (d *decoder) array(pathLen, depth int, group int32) bool {
+func (d *decoder) array(pathLen int, pathHash uint32, depth int, group int32) bool {
 	if depth > MaxDepth {
 		d.fail("nesting deeper than " + strconv.Itoa(MaxDepth))
 		return false
@@ -249,7 +267,7 @@ func (d *decoder) array(pathLen, depth int, group int32) bool {
 		return true
 	}
 	for {
-		if !d.value(pathLen, depth, group, "") {
+		if !d.value(pathLen, pathHash, depth, group, "", false) {
 			return false
 		}
 		d.skipSpace()
@@ -271,28 +289,32 @@ func (d *decoder) array(pathLen, depth int, group int32) bool {
 	}
 }
 
-// value scans one value named sc.path[:pathLen]. topKey is the name when the
-// value is a member of the top-level object (it then shares the record).
-func (d *decoder) value(pathLen, depth int, group int32, topKey string) bool {
+// value scans one value named sc.path[:pathLen], whose FNV-1a hash is
+// pathHash. When top is set, the value is a member of the top-level object
+// and topKey its name (sharing the record).
+func (d *decoder) value(pathLen int, pathHash uint32, depth int, group int32, topKey string, top bool) bool {
 	if d.pos >= len(d.src) {
 		d.fail("unexpected end of input, expected a value")
 		return false
 	}
 	var v event.Value
 	c := d.src[d.pos]
-	if c != '{' && c != '[' && c != 'n' && len(d.sc.leaves) >= MaxFields {
+	if c != '{' && c != '[' && c != 'n' && d.leaves >= MaxFields {
 		d.fail("more than " + strconv.Itoa(MaxFields) + " fields")
 		return false
 	}
+	if c != '{' && c != '[' && c != 'n' {
+		d.leaves++
+	}
 	switch c {
 	case '{':
-		return d.object(pathLen, depth+1, group)
+		return d.object(pathLen, pathHash, depth+1, group)
 	case '[':
 		if group == 0 {
 			d.groups++
 			group = d.groups
 		}
-		return d.array(pathLen, depth+1, group)
+		return d.array(pathLen, pathHash, depth+1, group)
 	case '"':
 		s, ok := d.str()
 		if !ok {
@@ -321,7 +343,8 @@ func (d *decoder) value(pathLen, depth int, group int32, topKey string) bool {
 			return false
 		}
 	}
-	return d.emit(pathLen, group, topKey, v)
+	d.emit(pathLen, pathHash, group, topKey, top, v)
+	return true
 }
 
 func (d *decoder) literal(lit string) bool {
@@ -333,29 +356,109 @@ func (d *decoder) literal(lit string) bool {
 	return true
 }
 
-// emit records a leaf value; value has checked MaxFields.
-func (d *decoder) emit(pathLen int, group int32, topKey string, v event.Value) bool {
-	sc := d.sc
+// FNV-1a, computed incrementally along the path.
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+// emit records a leaf value named sc.path[:pathLen] (hash h), resolving
+// duplicates as it goes: the last of duplicate scalars wins; leaves of one
+// array instance with the same name are folded into one array. value has
+// checked MaxFields.
+func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bool, v event.Value) {
+	sc, ev := d.sc, d.ev
 	name := sc.path[:pathLen]
-	l := leaf{group: group, val: v, hash: hashBytes(name)}
-	if topKey != "" && group == 0 {
-		l.name = topKey
-	} else {
-		l.off = int32(len(sc.names))
-		sc.names = append(sc.names, name...)
-		l.end = int32(len(sc.names))
-		l.stored = true
+	if 2*(len(sc.slots)+1) > len(sc.table) {
+		sc.grow()
 	}
-	sc.leaves = append(sc.leaves, l)
-	return true
+	mask := uint32(len(sc.table) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		k := int(sc.table[i]) - 1
+		if k < 0 {
+			sc.table[i] = int32(len(sc.slots)) + 1
+			sl := slot{off: -1, group: group, hash: h}
+			fname := ""
+			if top && group == 0 {
+				fname = topKey
+			} else {
+				sl.off = int32(len(sc.names))
+				sc.names = append(sc.names, name...)
+				sl.end = int32(len(sc.names))
+			}
+			sc.slots = append(sc.slots, sl)
+			ev.Fields = append(ev.Fields, event.Field{Name: fname, Value: v})
+			var acc []event.Value
+			if group != 0 {
+				acc = append(make([]event.Value, 0, 4), v)
+			}
+			sc.arrs = append(sc.arrs, acc)
+			return
+		}
+		sl := &sc.slots[k]
+		if sl.hash != h || !d.sameName(k, name) {
+			continue
+		}
+		switch {
+		case group != 0 && sl.group == group:
+			sc.arrs[k] = append(sc.arrs[k], v)
+		case group != 0:
+			sl.group = group
+			sc.arrs[k] = append(make([]event.Value, 0, 4), v)
+		default:
+			sl.group = 0
+			sc.arrs[k] = nil
+			ev.Fields[d.base+k].Value = v
+		}
+		return
+	}
 }
 
-func hashBytes(b []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
+// sameName reports whether slot k is named name.
+func (d *decoder) sameName(k int, name []byte) bool {
+	sl := &d.sc.slots[k]
+	if sl.off < 0 {
+		return d.ev.Fields[d.base+k].Name == string(name)
 	}
-	return h
+	return string(d.sc.names[sl.off:sl.end]) == string(name)
+}
+
+// grow doubles the hash index.
+func (sc *scratch) grow() {
+	size := 2 * len(sc.table)
+	if cap(sc.table) >= size {
+		sc.table = sc.table[:size]
+		clear(sc.table)
+	} else {
+		sc.table = make([]int32, size)
+	}
+	mask := uint32(size - 1)
+	for k := range sc.slots {
+		i := sc.slots[k].hash & mask
+		for sc.table[i] != 0 {
+			i = (i + 1) & mask
+		}
+		sc.table[i] = int32(k) + 1
+	}
+}
+
+// resolve gives fields their names from the scratch buffer (one string for
+// all) and their folded arrays.
+func (d *decoder) resolve() {
+	sc, ev := d.sc, d.ev
+	names := ""
+	if len(sc.names) > 0 {
+		names = string(sc.names)
+	}
+	for k := range sc.slots {
+		f := &ev.Fields[d.base+k]
+		if sl := &sc.slots[k]; sl.off >= 0 {
+			f.Name = names[sl.off:sl.end]
+		}
+		if acc := sc.arrs[k]; acc != nil {
+			f.Value = event.Array(acc...)
+		}
+	}
 }
 
 // strSafe marks bytes that can be copied as they are inside a JSON string.
@@ -564,73 +667,6 @@ func (d *decoder) number() (event.Value, bool) {
 		return event.Int(int64(f)), true
 	}
 	return event.Float(f), true
-}
-
-// emitFields resolves names and duplicates and appends the fields to ev:
-// the last of duplicate scalars wins; leaves of one array instance with the
-// same name are folded into one array.
-func (d *decoder) emitFields(ev *event.Event) {
-	sc := d.sc
-	names := ""
-	if len(sc.names) > 0 {
-		names = string(sc.names)
-	}
-	n := len(sc.leaves)
-	size := 16
-	for size < 2*n {
-		size <<= 1
-	}
-	if cap(sc.table) < size {
-		sc.table = make([]int32, size)
-	}
-	table := sc.table[:size]
-	clear(table)
-	mask := uint32(size - 1)
-	base := len(ev.Fields)
-	for i := range sc.leaves {
-		l := &sc.leaves[i]
-		name := l.name
-		if l.stored {
-			name = names[l.off:l.end]
-		}
-		h := l.hash & mask
-		for {
-			slot := table[h]
-			if slot == 0 {
-				table[h] = int32(len(ev.Fields)-base) + 1
-				ev.Fields = append(ev.Fields, event.Field{Name: name, Value: l.val})
-				sc.hashes = append(sc.hashes, l.hash)
-				sc.groups = append(sc.groups, l.group)
-				var acc []event.Value
-				if l.group != 0 {
-					acc = append(make([]event.Value, 0, 4), l.val)
-				}
-				sc.arrs = append(sc.arrs, acc)
-				break
-			}
-			k := int(slot - 1)
-			if sc.hashes[k] == l.hash && ev.Fields[base+k].Name == name {
-				switch {
-				case l.group != 0 && sc.groups[k] == l.group:
-					sc.arrs[k] = append(sc.arrs[k], l.val)
-				case l.group != 0:
-					sc.groups[k] = l.group
-					sc.arrs[k] = append(make([]event.Value, 0, 4), l.val)
-				default:
-					sc.groups[k] = 0
-					sc.arrs[k] = nil
-					ev.Fields[base+k].Value = l.val
-				}
-				break
-			}
-			h = (h + 1) & mask
-		}
-	}
-	for k, acc := range sc.arrs {
-		if acc != nil {
-			ev.Fields[base+k].Value = event.Array(acc...)
-		}
-	}
 }
 
 // timeFields are ECS date fields converted from RFC 3339 strings to times.

@@ -1,0 +1,31 @@
+package jsonl
+
+import (
+	"testing"
+
+	"github.com/shoseki/shoseki/internal/event"
+)
+
+func benchmarkDecode(b *testing.B, rec []byte) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(rec)))
+	var ev event.Event
+	n := 0
+	for b.Loop() {
+		ev.Reset()
+		if err := Decode(rec, testMeta, &ev); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDecodeCloudTrailLike decodes a ~1 KB CloudTrail-shaped record
+// with nested objects and arrays of objects.
+func BenchmarkDecodeCloudTrailLike(b *testing.B) { benchmarkDecode(b, []byte(cloudTrailLike)) }
+
+// BenchmarkDecodeECS decodes a ~600-byte Filebeat-style ECS document.
+func BenchmarkDecodeECS(b *testing.B) { benchmarkDecode(b, []byte(ecsDoc)) }
+
+const ecsDoc = `{"@timestamp":"2026-11-21T10:00:00.123Z","event":{"kind":"event","category":["authentication"],"type":["info"],"action":"ssh_login","outcome":"failure","dataset":"system.auth","module":"system"},"host":{"name":"web-01","ip":["10.0.0.5","fe80::1"]},"source":{"ip":"203.0.113.7","port":51234,"geo":{"country_iso_code":"NL","location":{"lat":52.37,"lon":4.89}}},"user":{"name":"root"},"process":{"name":"sshd","pid":4321},"related":{"ip":["203.0.113.7"],"user":["root"]},"message":"Failed password for root from 203.0.113.7 port 51234 ssh2","agent":{"type":"filebeat","version":"8.15.0"}}`
