@@ -2,9 +2,9 @@ package winevent
 
 import (
 	"strconv"
-	"unsafe"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A small JSON reader for the shapes this package decodes. encoding/json into

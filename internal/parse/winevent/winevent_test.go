@@ -171,11 +171,11 @@ func TestNoTime(t *testing.T) {
 
 func TestDataset(t *testing.T) {
 	for in, want := range map[string]string{
-		"Security":                                    "windows.security",
-		"Microsoft-Windows-Sysmon/Operational":        "windows.sysmon_operational",
-		"Windows PowerShell":                          "windows.powershell",
-		"Microsoft-Windows-PowerShell/Operational":    "windows.powershell_operational",
-		"System":                                      "windows.system",
+		"Security":                                 "windows.security",
+		"Microsoft-Windows-Sysmon/Operational":     "windows.sysmon_operational",
+		"Windows PowerShell":                       "windows.powershell",
+		"Microsoft-Windows-PowerShell/Operational": "windows.powershell_operational",
+		"System": "windows.system",
 		"Microsoft-Windows-TaskScheduler/Operational": "windows.taskscheduler_operational",
 		"OpenSSH/Operational":                         "windows.openssh_operational",
 		"":                                            "",
