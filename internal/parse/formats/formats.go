@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
+	"github.com/shoseki/shoseki/internal/parse/syslog"
 )
 
 // All returns the formats in detection priority order. The slice is new on
@@ -21,6 +22,7 @@ func All() []parse.Format {
 	return []parse.Format{
 		// Specific JSON formats (cloudtrail, ...) go before json.
 		jsonl.Format(),
+		syslog.Format(),
 	}
 }
 
