@@ -10,24 +10,24 @@ import (
 // attribute, CDATA, char-ref and entity-ref tokens is a "more data follows"
 // or "has attributes" flag; tokBase strips it.
 const (
-	tokEOF           = 0x00
-	tokOpenStart     = 0x01
-	tokCloseStart    = 0x02
-	tokCloseEmpty    = 0x03
-	tokEndElement    = 0x04
-	tokValue         = 0x05
-	tokAttribute     = 0x06
-	tokCDATA         = 0x07
-	tokCharRef       = 0x08
-	tokEntityRef     = 0x09
-	tokPITarget      = 0x0a
-	tokPIData        = 0x0b
-	tokTemplate      = 0x0c
-	tokSubst         = 0x0d
-	tokOptSubst      = 0x0e
-	tokFragment      = 0x0f
-	tokFlagMore      = 0x40
-	tokBaseMask byte = 0xbf
+	tokEOF             = 0x00
+	tokOpenStart       = 0x01
+	tokCloseStart      = 0x02
+	tokCloseEmpty      = 0x03
+	tokEndElement      = 0x04
+	tokValue           = 0x05
+	tokAttribute       = 0x06
+	tokCDATA           = 0x07
+	tokCharRef         = 0x08
+	tokEntityRef       = 0x09
+	tokPITarget        = 0x0a
+	tokPIData          = 0x0b
+	tokTemplate        = 0x0c
+	tokSubst           = 0x0d
+	tokOptSubst        = 0x0e
+	tokFragment        = 0x0f
+	tokFlagMore        = 0x40
+	tokBaseMask   byte = 0xbf
 )
 
 // Limits that keep hostile input from costing more than a bounded amount of
@@ -101,7 +101,9 @@ type parseError struct {
 	msg string
 }
 
-func (e *parseError) Error() string { return fmt.Sprintf("binxml: %s at chunk offset %d", e.msg, e.off) }
+func (e *parseError) Error() string {
+	return fmt.Sprintf("binxml: %s at chunk offset %d", e.msg, e.off)
+}
 
 // parser decodes BinXML within one chunk. Name and template caches live as
 // long as the chunk is loaded.

@@ -24,9 +24,10 @@
 //     while the records are intact.
 //   - Chunks are found by position (4096 + i*65536), not by the header's
 //     chunk count, which is stale in dirty files. All-zero chunks are
-//     never-used space and are skipped silently. Records found past a
-//     chunk's free-space offset (chunk header not updated before a crash)
-//     are read and reported once per chunk.
+//     never-used space and are skipped silently. Records are read up to the
+//     chunk's free-space offset only: what lies past it is slack left from
+//     an earlier use of the chunk (its template offsets point into the new
+//     records), as evtx_dump and evtxexport also treat it.
 //   - A Reader is not safe for concurrent use. The Record passed to Next is
 //     overwritten; its Data backing array is reused.
 package evtx

@@ -110,7 +110,6 @@ type Reader struct {
 	buf      []byte
 	loaded   bool
 	pos, end int // next record and end of record data in the chunk
-	pastFree bool
 
 	p     parser
 	res   resolver
@@ -222,18 +221,8 @@ func (r *Reader) Next(rec *winevent.Record) error {
 			continue
 		}
 		if r.pos+minRecordSize > r.end {
-			if r.pos < len(r.buf) && r.end < len(r.buf) && r.validRecordAt(r.pos) {
-				// Dirty files: records written after the chunk header was
-				// last updated. They are real; keep them, and say so once.
-				if !r.pastFree {
-					r.pastFree = true
-					r.problem(r.chunkOff+int64(r.pos), r.slot-1, 0, "records past the chunk's free-space offset (chunk header not updated)")
-				}
-				r.end = r.recordEnd(r.pos)
-			} else {
-				r.loaded = false
-				continue
-			}
+			r.loaded = false
+			continue
 		}
 		return r.nextRecord(rec)
 	}
@@ -261,7 +250,6 @@ func (r *Reader) loadChunk() error {
 	}
 	r.buf = buf[:n]
 	r.chunkOff = off
-	r.pastFree = false
 	r.stats.Bytes += n
 	if allZero(r.buf[:min(len(r.buf), chunkHeaderSize)]) {
 		r.stats.EmptyChunks++
@@ -321,14 +309,6 @@ func (r *Reader) validRecordAt(pos int) bool {
 		return false
 	}
 	return int(binary.LittleEndian.Uint32(b[pos+size-4:])) == size
-}
-
-// recordEnd returns the end of the run of well-framed records from pos.
-func (r *Reader) recordEnd(pos int) int {
-	for r.validRecordAt(pos) {
-		pos += int(binary.LittleEndian.Uint32(r.buf[pos+4:]))
-	}
-	return pos
 }
 
 // resync finds the next well-framed record after a corrupt one.
