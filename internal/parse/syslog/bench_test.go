@@ -1,0 +1,61 @@
+package syslog
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse"
+)
+
+var benchMeta = &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
+
+// typicalAuthLog is a mix of typical /var/log/auth.log lines.
+var typicalAuthLog = [][]byte{
+	[]byte("Nov 21 10:00:01 web-01 sshd[24200]: Failed password for invalid user admin from 203.0.113.7 port 51234 ssh2"),
+	[]byte("Nov 21 10:00:02 web-01 sshd[24200]: Invalid user admin from 203.0.113.7 port 51234"),
+	[]byte("Nov 21 10:00:03 web-01 sshd[24201]: Accepted publickey for alice from 198.51.100.4 port 50022 ssh2: ED25519 SHA256:AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg"),
+	[]byte("Nov 21 10:00:03 web-01 sshd[24201]: pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)"),
+	[]byte("Nov 21 10:00:04 web-01 sshd[24200]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.7  user=root"),
+	[]byte("Nov 21 10:00:05 web-01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx"),
+	[]byte("Nov 21 10:00:06 web-01 sshd[24200]: Connection closed by invalid user admin 203.0.113.7 port 51234 [preauth]"),
+	[]byte("Nov 21 10:00:07 web-01 CRON[3012]: pam_unix(cron:session): session closed for user root"),
+}
+
+func benchmarkLines(b *testing.B, lines [][]byte) {
+	b.ReportAllocs()
+	total := 0
+	for _, l := range lines {
+		total += len(l)
+	}
+	b.SetBytes(int64(total / len(lines)))
+	var ev event.Event
+	n := 0
+	for b.Loop() {
+		ev.Reset()
+		if err := Decode(lines[n%len(lines)], benchMeta, &ev); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDecodeAuthLog decodes typical auth.log lines (RFC 3164 without
+// PRI, sshd/sudo/PAM normalization).
+func BenchmarkDecodeAuthLog(b *testing.B) { benchmarkLines(b, typicalAuthLog) }
+
+// BenchmarkDecodeRFC5424 decodes RFC 5424 records with structured data.
+func BenchmarkDecodeRFC5424(b *testing.B) {
+	benchmarkLines(b, [][]byte{
+		[]byte(`<165>1 2026-11-21T10:00:00.003Z mymachine.example.com evntslog 1234 ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] An application event log entry`),
+		[]byte(`<34>1 2026-11-21T10:00:01.003+01:00 mymachine.example.com su - - - 'su root' failed for lonvick on /dev/pts/8`),
+	})
+}
+
+// BenchmarkDecodeLoghub decodes the loghub OpenSSH and Linux samples.
+func BenchmarkDecodeLoghub(b *testing.B) {
+	lines := readLines(b, sharedData(b, "loghub/OpenSSH/OpenSSH_2k.log"))
+	lines = append(lines, readLines(b, sharedData(b, "loghub/Linux/Linux_2k.log"))...)
+	benchmarkLines(b, lines)
+}

@@ -1,0 +1,138 @@
+package syslog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse"
+)
+
+// sharedData returns the path of ../shared/data/<rel> from the repository
+// root (the directory holding go.mod), skipping the test when it is absent.
+func sharedData(tb testing.TB, rel string) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Skip("repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		tb.Skipf("test data %s absent (%v): the shared corpus is not next to the repository", rel, err)
+	}
+	return p
+}
+
+func readLines(tb testing.TB, path string) [][]byte {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var lines [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		lines = append(lines, bytes.Clone(sc.Bytes()))
+	}
+	return lines
+}
+
+// TestLoghub decodes every line of the loghub Linux and OpenSSH samples and
+// compares timestamp, host, program, PID and message with the
+// _structured.csv ground truth.
+func TestLoghub(t *testing.T) {
+	tests := []struct {
+		dir, file string
+		// CSV columns of month, day, time, host, program ("" = sshd), pid, content
+		month, day, clock, host, program, pid, content int
+	}{
+		{"loghub/Linux", "Linux_2k.log", 1, 2, 3, 4, 5, 6, 7},
+		{"loghub/OpenSSH", "OpenSSH_2k.log", 1, 2, 3, 4, -1, 5, 6},
+	}
+	meta := &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			dir := sharedData(t, tt.dir)
+			lines := readLines(t, filepath.Join(dir, tt.file))
+			f, err := os.Open(filepath.Join(dir, tt.file+"_structured.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := csv.NewReader(f).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = rows[1:] // header
+			if len(rows) != len(lines) {
+				t.Fatalf("%d log lines but %d ground-truth rows", len(lines), len(rows))
+			}
+			var ev event.Event
+			bad := 0
+			for i, line := range lines {
+				ev.Reset()
+				if err := Decode(line, meta, &ev); err != nil {
+					t.Errorf("line %d: %v: %q", i+1, err, line)
+					continue
+				}
+				row := rows[i]
+				ts := ev.Timestamp()
+				want := map[string]string{
+					"month":   row[tt.month],
+					"day":     row[tt.day],
+					"time":    row[tt.clock],
+					"host":    row[tt.host],
+					"pid":     row[tt.pid],
+					"message": strings.TrimSpace(row[tt.content]),
+					"program": "sshd",
+				}
+				if tt.program >= 0 {
+					want["program"] = row[tt.program]
+				}
+				pid := ""
+				if v, ok := ev.Get(fieldProcessPID); ok {
+					n, _ := v.Int()
+					pid = strconv.FormatInt(n, 10)
+				}
+				got := map[string]string{
+					"month":   ts.Month().String()[:3],
+					"day":     strconv.Itoa(ts.Day()),
+					"time":    ts.Format("15:04:05"),
+					"host":    ev.GetString(event.FieldHostName),
+					"pid":     pid,
+					"message": ev.GetString(event.FieldMessage),
+					"program": ev.GetString(fieldAppName),
+				}
+				for k, w := range want {
+					if got[k] != w {
+						bad++
+						if bad <= 20 {
+							t.Errorf("line %d %s = %q, ground truth %q: %q", i+1, k, got[k], w, line)
+						}
+					}
+				}
+				if ev.GetString(event.FieldOriginal) != string(line) {
+					t.Errorf("line %d: event.original differs", i+1)
+				}
+			}
+		})
+	}
+}
