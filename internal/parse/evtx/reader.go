@@ -119,6 +119,7 @@ type Reader struct {
 	recAt int64
 	wrote time.Time
 
+	raw      []byte // see Raw
 	problems []Problem
 	stats    Stats
 	scratch  []byte
@@ -210,6 +211,7 @@ func (r *Reader) corrupt(off int64, id uint64, msg string) error {
 // for a chunk or record it had to skip (call Next again to go on), or
 // another error if reading failed.
 func (r *Reader) Next(rec *winevent.Record) error {
+	r.raw = nil
 	for {
 		if !r.loaded {
 			if r.slot >= r.nslots {
@@ -255,6 +257,7 @@ func (r *Reader) loadChunk() error {
 		r.stats.EmptyChunks++
 		return nil
 	}
+	r.raw = r.buf[:min(len(r.buf), chunkHeaderSize)]
 	if n < chunkHeaderSize {
 		r.stats.BadChunks++
 		return r.corrupt(off, 0, fmt.Sprintf("chunk truncated to %d bytes, shorter than its header", n))
@@ -282,6 +285,7 @@ func (r *Reader) loadChunk() error {
 		r.stats.ChecksumErrors++
 		r.problem(off+52, i, 0, fmt.Sprintf("event records checksum mismatch (stored %#08x); reading records anyway", stored))
 	}
+	r.raw = nil
 	r.p.reset(r.buf)
 	r.pos = chunkHeaderSize
 	r.loaded = true
@@ -332,6 +336,7 @@ func (r *Reader) nextRecord(rec *winevent.Record) error {
 			msg = fmt.Sprintf("bad record signature %q", r.buf[pos:pos+4])
 		}
 		r.resync(pos + 1)
+		r.raw = r.buf[pos:r.pos]
 		if r.pos >= r.end && allZero(r.buf[pos:r.end]) {
 			// Zero padding after the last record, not corruption.
 			r.stats.BadRecords--
@@ -346,6 +351,7 @@ func (r *Reader) nextRecord(rec *winevent.Record) error {
 	size := int(le.Uint32(r.buf[pos+4:]))
 	id := le.Uint64(r.buf[pos+8:])
 	r.pos = pos + size
+	r.raw = r.buf[pos:r.pos]
 	r.recID, r.recAt = id, at
 	r.wrote = filetimeToTime(le.Uint64(r.buf[pos+16:]))
 	if err := r.decode(pos+recordHeaderSize, pos+size-4); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
 )
 
@@ -197,9 +198,14 @@ func twinEventData(ed map[string]any) []event.Field {
 			}
 			continue
 		}
-		if val, ok := jvalue(jtext(v)); ok {
-			out = append(out, event.Field{Name: k, Value: val})
+		if m, ok := v.(map[string]any); ok && m["#text"] == nil {
+			continue // attributes only
 		}
+		val, ok := jvalue(jtext(v))
+		if !ok {
+			val = event.String("") // null
+		}
+		out = append(out, event.Field{Name: k, Value: val})
 	}
 	return out
 }
@@ -239,8 +245,8 @@ func twinFlatten(root any) []event.Field {
 	var out []event.Field
 	for _, l := range leaves {
 		val, ok := jvalue(l.v)
-		if !ok || (val.Type() == event.TypeString && val.Str() == "") {
-			continue
+		if !ok {
+			val = event.String("")
 		}
 		name := l.path
 		if short[l.name] == 1 {
@@ -308,6 +314,90 @@ func diffRecords(got, want *winevent.Record) string {
 	for k, g := range gd {
 		if _, ok := wd[k]; !ok {
 			fmt.Fprintf(&b, "  Data[%s]: unexpected %q\n", k, g.Text())
+		}
+	}
+	return b.String()
+}
+
+// TestRegressionNormalized checks the whole ingest path against the other
+// container: DecodeFile of each .evtx must give the same normalized events
+// as winevent's decoder gives for the evtx_dump JSON twin (all fields but
+// event.original), matched by winlog.record_id.
+func TestRegressionNormalized(t *testing.T) {
+	root := sharedData(t, "sigma/regression_data")
+	files := findFiles(t, root, ".evtx")
+	meta := &parse.Meta{Received: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Input: "file"}
+	for _, path := range files {
+		twin := strings.TrimSuffix(path, filepath.Ext(path)) + ".json"
+		data, err := os.ReadFile(twin)
+		if err != nil {
+			continue
+		}
+		rel, _ := filepath.Rel(root, path)
+		t.Run(rel, func(t *testing.T) {
+			want := map[int64]*event.Event{}
+			for _, doc := range winevent.Documents(data) {
+				ev := &event.Event{}
+				if err := winevent.Decode(doc, meta, ev); err != nil {
+					t.Fatalf("twin: %v", err)
+				}
+				id, _ := ev.Get(winevent.FieldRecordID)
+				n, _ := id.Int()
+				want[n] = ev
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			st, _ := f.Stat()
+			got := 0
+			_, err = DecodeFile(f, st.Size(), meta, func(ev *event.Event) error {
+				got++
+				id, _ := ev.Get(winevent.FieldRecordID)
+				n, _ := id.Int()
+				w := want[n]
+				if w == nil {
+					t.Errorf("record %d not in twin", n)
+					return nil
+				}
+				if d := diffEvents(ev, w); d != "" {
+					t.Errorf("record %d:\n%s", n, d)
+				}
+				if !strings.HasPrefix(ev.GetString(event.FieldOriginal), "<Event") {
+					t.Errorf("record %d: event.original is not the record XML: %.80q", n, ev.GetString(event.FieldOriginal))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != len(want) {
+				t.Errorf("DecodeFile emitted %d events, twin has %d", got, len(want))
+			}
+		})
+	}
+}
+
+func diffEvents(got, want *event.Event) string {
+	var b strings.Builder
+	if got.Time/1000 != want.Time/1000 { // the twin has microseconds
+		fmt.Fprintf(&b, "  @timestamp: got %v, want %v\n", got.Timestamp(), want.Timestamp())
+	}
+	for _, f := range want.Fields {
+		if f.Name == event.FieldOriginal {
+			continue
+		}
+		g, ok := got.Get(f.Name)
+		if !ok {
+			fmt.Fprintf(&b, "  %s: missing, want %q\n", f.Name, f.Value.Text())
+		} else if !event.Equal(g, f.Value) {
+			fmt.Fprintf(&b, "  %s: got %q (%s), want %q (%s)\n", f.Name, g.Text(), g.Type(), f.Value.Text(), f.Value.Type())
+		}
+	}
+	for _, f := range got.Fields {
+		if _, ok := want.Get(f.Name); !ok && f.Name != event.FieldOriginal {
+			fmt.Fprintf(&b, "  %s: unexpected %q\n", f.Name, f.Value.Text())
 		}
 	}
 	return b.String()

@@ -241,7 +241,7 @@ func (r *Reader) timeOf(a int32) time.Time {
 // eventData maps EventData as evtx_dump does: when any Data element has a
 // Name, named Data elements become fields of that name (unnamed ones are
 // dropped); otherwise Data elements become param1, param2, …. Other
-// elements (Binary) keep their element name; empty ones are left out.
+// elements (Binary) keep their element name (see leafValue).
 func (r *Reader) eventData(rec *winevent.Record, ed int32) {
 	nodes := r.res.nodes
 	named := false
@@ -259,8 +259,8 @@ func (r *Reader) eventData(rec *winevent.Record, ed int32) {
 			continue
 		}
 		if n.name != "Data" {
-			if r.hasContent(x) {
-				rec.Data = append(rec.Data, event.Field{Name: n.name, Value: r.dataValue(x)})
+			if v, ok := r.leafValue(x); ok {
+				rec.Data = append(rec.Data, event.Field{Name: n.name, Value: v})
 			}
 			continue
 		}
@@ -288,7 +288,7 @@ func (r *Reader) eventData(rec *winevent.Record, ed int32) {
 
 // flatten adds the leaf elements below element root as fields named by
 // their path below root joined with dots, shortened to the leaf's own name
-// when that is unique among the leaves. Empty leaves are left out.
+// when that is unique among the leaves (see leafValue for empty leaves).
 func (r *Reader) flatten(rec *winevent.Record, root int32) {
 	type leaf struct {
 		x    int32
@@ -316,8 +316,8 @@ func (r *Reader) flatten(rec *winevent.Record, root int32) {
 	}
 	walk(root, "", 0)
 	if len(leaves) == 0 {
-		if r.hasContent(root) {
-			rec.Data = append(rec.Data, event.Field{Name: nodes[root].name, Value: r.dataValue(root)})
+		if v, ok := r.leafValue(root); ok {
+			rec.Data = append(rec.Data, event.Field{Name: nodes[root].name, Value: v})
 		}
 		return
 	}
@@ -327,7 +327,8 @@ func (r *Reader) flatten(rec *winevent.Record, root int32) {
 	}
 	seen := make(map[string]int, len(leaves))
 	for _, l := range leaves {
-		if !r.hasContent(l.x) {
+		v, ok := r.leafValue(l.x)
+		if !ok {
 			continue
 		}
 		name := l.path
@@ -340,8 +341,22 @@ func (r *Reader) flatten(rec *winevent.Record, root int32) {
 		} else {
 			seen[name] = 1
 		}
-		rec.Data = append(rec.Data, event.Field{Name: name, Value: r.dataValue(l.x)})
+		rec.Data = append(rec.Data, event.Field{Name: name, Value: v})
 	}
+}
+
+// leafValue is the value of an element other than EventData/Data, as the
+// evtx_dump JSON shows it and winevent reads it back: its content; "" when
+// it is empty (JSON null); nothing when it has only attributes (a JSON
+// object of "#attributes" alone).
+func (r *Reader) leafValue(x int32) (event.Value, bool) {
+	if r.hasContent(x) {
+		return r.dataValue(x), true
+	}
+	if r.res.nodes[x].attr != none {
+		return event.Value{}, false
+	}
+	return event.String(""), true
 }
 
 func hasElementChild(nodes []xnode, x int32) bool {
