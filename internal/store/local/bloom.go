@@ -1,0 +1,136 @@
+package local
+
+import (
+	"encoding/binary"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/shoseki/shoseki/internal/filter"
+)
+
+// A split-block bloom filter (as in Parquet): an array of 32-byte blocks of
+// eight 32-bit words. A key's 64-bit hash picks one block with its upper
+// half and sets one bit in each word with its lower half, so a probe touches
+// one cache line and can be answered by reading 32 bytes from disk.
+//
+// Keys are xxhash64 of a token (filter.Tokens form) or of valuePrefix+the
+// value's lowercased text, so that tokens and whole values share a filter.
+
+const (
+	bloomBlockBytes = 32
+	bloomBitsPerKey = 12 // about 0.5% false positives
+	valuePrefix     = "\x00v:"
+)
+
+var bloomSalt = [8]uint32{0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31}
+
+// bloomBlocks returns the number of blocks for n distinct keys.
+func bloomBlocks(n int) int {
+	b := (n*bloomBitsPerKey + 255) / 256
+	if b < 1 {
+		b = 1
+	}
+	return b
+}
+
+func bloomBlockOf(h uint64, nblocks int) int {
+	return int(((h >> 32) * uint64(nblocks)) >> 32)
+}
+
+// bloomAdd sets h in the filter f (len a multiple of 32).
+func bloomAdd(f []byte, h uint64) {
+	blk := f[bloomBlockOf(h, len(f)/bloomBlockBytes)*bloomBlockBytes:]
+	x := uint32(h)
+	for i := 0; i < 8; i++ {
+		bit := (x * bloomSalt[i]) >> 27
+		w := binary.LittleEndian.Uint32(blk[i*4:])
+		binary.LittleEndian.PutUint32(blk[i*4:], w|1<<bit)
+	}
+}
+
+// bloomBlockHas probes one 32-byte block for h.
+func bloomBlockHas(blk []byte, h uint64) bool {
+	x := uint32(h)
+	for i := 0; i < 8; i++ {
+		bit := (x * bloomSalt[i]) >> 27
+		if binary.LittleEndian.Uint32(blk[i*4:])&(1<<bit) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// buildBloom returns a filter holding the distinct hashes hs (sorted and
+// deduplicated in place).
+func buildBloom(hs []uint64) []byte {
+	f := make([]byte, bloomBlocks(len(hs))*bloomBlockBytes)
+	for _, h := range hs {
+		bloomAdd(f, h)
+	}
+	return f
+}
+
+func hashToken(tok string) uint64 { return xxhash.Sum64String(tok) }
+
+func hashValue(lower string) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	d.WriteString(valuePrefix)
+	d.WriteString(lower)
+	return d.Sum64()
+}
+
+// tokenHasher appends the hashes of the lowercase tokens of strings without
+// allocating for ASCII text.
+type tokenHasher struct {
+	scratch []byte
+}
+
+// addTokens appends to hs the hashes of s's tokens as the query side will
+// look them up: filter.Tokens of the lowercased text. For text that is not
+// pure ASCII, both lower(tokens(s)) and tokens(lower(s)) are indexed, so
+// that Unicode case mapping that moves token boundaries still finds them.
+func (t *tokenHasher) addTokens(hs []uint64, s string) []uint64 {
+	if isASCII(s) {
+		filter.EachToken(s, func(tok string) {
+			t.scratch = appendLowerASCII(t.scratch[:0], tok)
+			hs = append(hs, xxhash.Sum64(t.scratch))
+		})
+		return hs
+	}
+	filter.EachToken(s, func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
+	filter.EachToken(strings.ToLower(s), func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
+	return hs
+}
+
+// addValue appends the hash of a whole value's lowercased text.
+func (t *tokenHasher) addValue(hs []uint64, text string) []uint64 {
+	if isASCII(text) {
+		t.scratch = append(t.scratch[:0], valuePrefix...)
+		t.scratch = appendLowerASCII(t.scratch, text)
+		return append(hs, xxhash.Sum64(t.scratch))
+	}
+	return append(hs, hashValue(strings.ToLower(text)))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func appendLowerASCII(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}

@@ -1,0 +1,700 @@
+package local
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/filter"
+	"github.com/shoseki/shoseki/internal/store/local/vfs"
+)
+
+// A part is an immutable directory parts/YYYY-MM-DD/<16 hex id>/ holding
+// meta.json, index.bin, values.bin and bloom.bin. See docs/format/parts.md.
+
+const (
+	partFormat     = 1
+	indexMagic     = "SKIDX\x00\x00\x01"
+	metaFile       = "meta.json"
+	indexFile      = "index.bin"
+	valuesFile     = "values.bin"
+	bloomFile      = "bloom.bin"
+	maxBlockRaw    = 512 << 20 // bound on one decompressed column block
+	maxIndexRaw    = 1 << 30
+	numHas         = 1
+	numPure        = 2
+	streamField    = event.FieldDataset
+	tmpPrefix      = ".tmp-"
+	trashPrefix    = ".trash-"
+	partIDHexWidth = 16
+)
+
+var (
+	partDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxIndexRaw))
+	partEncoders   sync.Map // zstd.EncoderLevel -> *zstd.Encoder
+)
+
+func partEncoder(level zstd.EncoderLevel) *zstd.Encoder {
+	if e, ok := partEncoders.Load(level); ok {
+		return e.(*zstd.Encoder)
+	}
+	e, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(2))
+	actual, _ := partEncoders.LoadOrStore(level, e)
+	return actual.(*zstd.Encoder)
+}
+
+// partMeta is meta.json.
+type partMeta struct {
+	Format      int      `json:"format"`
+	ID          uint64   `json:"id"`
+	Day         string   `json:"day"`
+	Rows        int64    `json:"rows"`
+	Blocks      int      `json:"blocks"`
+	MinTime     int64    `json:"min_time"`
+	MaxTime     int64    `json:"max_time"`
+	MinSeq      uint64   `json:"min_seq"`
+	MaxSeq      uint64   `json:"max_seq"`
+	FlushSeq    uint64   `json:"flush_seq"` // the checkpoint value that commits this part
+	Sources     []uint64 `json:"sources,omitempty"`
+	ValuesBytes int64    `json:"values_bytes"`
+	BloomBytes  int64    `json:"bloom_bytes"`
+	IndexBytes  int64    `json:"index_bytes"`
+}
+
+func (m *partMeta) size() int64 { return m.ValuesBytes + m.BloomBytes + m.IndexBytes }
+
+type colEntry struct {
+	col      uint32
+	valOff   int64
+	valLen   uint32
+	rawLen   uint32
+	bloomOff int64
+	bloomLen uint32
+	num      uint8
+	min, max float64
+}
+
+type blockHeader struct {
+	rows           uint32
+	minT, maxT     int64
+	minSeq, maxSeq uint64
+	metaOff        int64
+	metaLen        uint32
+	metaRaw        uint32
+	cols           []colEntry // ascending col
+}
+
+func (b *blockHeader) col(id uint32) *colEntry {
+	i, ok := slices.BinarySearchFunc(b.cols, id, func(c colEntry, id uint32) int {
+		switch {
+		case c.col < id:
+			return -1
+		case c.col > id:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return nil
+	}
+	return &b.cols[i]
+}
+
+// ---------------------------------------------------------------- writing
+
+type partWriter struct {
+	fs        vfs.FS
+	dir       string
+	blockRows int
+	enc       *zstd.Encoder
+
+	valuesF, bloomF vfs.File
+	vw, bw          *bufio.Writer
+	valOff, bfOff   int64
+
+	cols   []string
+	colID  map[string]uint32
+	blocks []blockHeader
+	meta   partMeta
+
+	rows      []*event.Event
+	stream    string
+	local     []int32 // colID -> index in vals, -1 when absent from the block
+	used      []uint32
+	vals      [][]event.Value
+	colEnc    columnEncoder
+	th        tokenHasher
+	hashes    []uint64
+	seenStr   map[string]struct{}
+	raw, comp []byte
+	err       error
+}
+
+func newPartWriter(fsys vfs.FS, dir string, blockRows int, level zstd.EncoderLevel) (*partWriter, error) {
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	w := &partWriter{fs: fsys, dir: dir, blockRows: blockRows, enc: partEncoder(level), colID: map[string]uint32{},
+		seenStr: map[string]struct{}{}}
+	var err error
+	if w.valuesF, err = fsys.Create(filepath.Join(dir, valuesFile)); err != nil {
+		return nil, err
+	}
+	if w.bloomF, err = fsys.Create(filepath.Join(dir, bloomFile)); err != nil {
+		w.valuesF.Close()
+		return nil, err
+	}
+	w.vw = bufio.NewWriterSize(w.valuesF, 1<<20)
+	w.bw = bufio.NewWriterSize(w.bloomF, 256<<10)
+	w.meta.MinTime, w.meta.MinSeq = math.MaxInt64, math.MaxUint64
+	w.meta.MaxTime = math.MinInt64
+	return w, nil
+}
+
+// add appends one event; events must come sorted by (stream, time, seq).
+func (w *partWriter) add(e *event.Event) error {
+	if w.err != nil {
+		return w.err
+	}
+	s := e.GetString(streamField)
+	if len(w.rows) > 0 && (len(w.rows) >= w.blockRows || (s != w.stream && len(w.rows) >= w.blockRows/16)) {
+		w.flushBlock()
+	}
+	w.stream = s
+	w.rows = append(w.rows, e)
+	return w.err
+}
+
+func (w *partWriter) writeValues(p []byte) {
+	if w.err == nil {
+		_, w.err = w.vw.Write(p)
+		w.valOff += int64(len(p))
+	}
+}
+
+func (w *partWriter) flushBlock() {
+	rows := w.rows
+	n := len(rows)
+	if n == 0 || w.err != nil {
+		return
+	}
+	bh := blockHeader{rows: uint32(n), minT: math.MaxInt64, maxT: math.MinInt64, minSeq: math.MaxUint64}
+	// Row meta: times and sequence numbers as zigzag deltas.
+	raw := w.raw[:0]
+	var pt int64
+	var ps uint64
+	for _, e := range rows {
+		raw = binary.AppendVarint(raw, e.Time-pt)
+		raw = binary.AppendVarint(raw, int64(e.Seq-ps))
+		pt, ps = e.Time, e.Seq
+		bh.minT, bh.maxT = min(bh.minT, e.Time), max(bh.maxT, e.Time)
+		bh.minSeq, bh.maxSeq = min(bh.minSeq, e.Seq), max(bh.maxSeq, e.Seq)
+	}
+	w.comp = w.enc.EncodeAll(raw, w.comp[:0])
+	bh.metaOff, bh.metaLen, bh.metaRaw = w.valOff, uint32(len(w.comp)), uint32(len(raw))
+	w.writeValues(w.comp)
+
+	// Gather the block's columns.
+	for _, id := range w.used {
+		w.local[id] = -1
+	}
+	w.used = w.used[:0]
+	for i, e := range rows {
+		for j := range e.Fields {
+			f := &e.Fields[j]
+			if f.Value.IsNull() || f.Name == event.FieldTimestamp {
+				continue
+			}
+			id, ok := w.colID[f.Name]
+			if !ok {
+				id = uint32(len(w.cols))
+				w.cols = append(w.cols, f.Name)
+				w.colID[f.Name] = id
+				w.local = append(w.local, -1)
+			}
+			li := w.local[id]
+			if li < 0 {
+				li = int32(len(w.used))
+				w.local[id] = li
+				w.used = append(w.used, id)
+				if int(li) >= len(w.vals) {
+					w.vals = append(w.vals, nil)
+				}
+				w.vals[li] = resizeValues(w.vals[li], n)
+				clear(w.vals[li])
+			}
+			if w.vals[li][i].IsNull() { // the first of duplicate names wins, as in Event.Get
+				w.vals[li][i] = f.Value
+			}
+		}
+	}
+	slices.Sort(w.used)
+	bh.cols = make([]colEntry, 0, len(w.used))
+	for _, id := range w.used {
+		vals := w.vals[w.local[id]]
+		ce := colEntry{col: id}
+		raw = w.colEnc.encode(raw[:0], vals)
+		w.comp = w.enc.EncodeAll(raw, w.comp[:0])
+		ce.valOff, ce.valLen, ce.rawLen = w.valOff, uint32(len(w.comp)), uint32(len(raw))
+		w.writeValues(w.comp)
+
+		// Index: bloom of tokens and whole values, numeric range.
+		var nr numRange
+		w.hashes = w.hashes[:0]
+		clear(w.seenStr)
+		text := filter.IsTextField(w.cols[id])
+		for _, v := range vals {
+			if !v.IsNull() {
+				w.indexValue(v, text, &nr)
+			}
+		}
+		slices.Sort(w.hashes)
+		w.hashes = slices.Compact(w.hashes)
+		if len(w.hashes) > 0 {
+			bf := buildBloom(w.hashes)
+			ce.bloomOff, ce.bloomLen = w.bfOff, uint32(len(bf))
+			if w.err == nil {
+				_, w.err = w.bw.Write(bf)
+			}
+			w.bfOff += int64(len(bf))
+		}
+		if nr.has {
+			ce.num |= numHas
+			ce.min, ce.max = nr.min, nr.max
+		}
+		if !nr.impure {
+			ce.num |= numPure
+		}
+		bh.cols = append(bh.cols, ce)
+	}
+	w.raw = raw
+	w.blocks = append(w.blocks, bh)
+	w.meta.Rows += int64(n)
+	w.meta.MinTime, w.meta.MaxTime = min(w.meta.MinTime, bh.minT), max(w.meta.MaxTime, bh.maxT)
+	w.meta.MinSeq, w.meta.MaxSeq = min(w.meta.MinSeq, bh.minSeq), max(w.meta.MaxSeq, bh.maxSeq)
+	clear(w.rows)
+	w.rows = w.rows[:0]
+}
+
+func (w *partWriter) indexValue(v event.Value, text bool, nr *numRange) {
+	nr.add(v)
+	switch v.Type() {
+	case event.TypeArray:
+		for _, e := range v.Elems() {
+			w.indexValue(e, text, &numRange{})
+		}
+	case event.TypeString, event.TypeIP:
+		s := v.Str()
+		if len(s) <= 256 {
+			if _, ok := w.seenStr[s]; ok {
+				return
+			}
+			w.seenStr[s] = struct{}{}
+		}
+		w.hashes = w.th.addTokens(w.hashes, s)
+		if !text {
+			w.hashes = w.th.addValue(w.hashes, s)
+		}
+	case event.TypeTime, event.TypeNull:
+	default:
+		if !text {
+			w.th.scratch = v.AppendText(w.th.scratch[:0])
+			w.hashes = w.th.addValue(w.hashes, string(w.th.scratch))
+		}
+	}
+}
+
+// finish writes the index and metadata and syncs every file. The caller
+// renames the directory into place.
+func (w *partWriter) finish(id uint64, day string, flushSeq uint64, sources []uint64) (*partMeta, error) {
+	w.flushBlock()
+	if w.err == nil {
+		w.err = w.vw.Flush()
+	}
+	if w.err == nil {
+		w.err = w.bw.Flush()
+	}
+	for _, f := range []vfs.File{w.valuesF, w.bloomF} {
+		if w.err == nil {
+			w.err = f.Sync()
+		}
+		if err := f.Close(); w.err == nil {
+			w.err = err
+		}
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	idx := w.encodeIndex()
+	m := &w.meta
+	m.Format, m.ID, m.Day, m.Blocks, m.FlushSeq, m.Sources = partFormat, id, day, len(w.blocks), flushSeq, sources
+	m.ValuesBytes, m.BloomBytes, m.IndexBytes = w.valOff, w.bfOff, int64(len(idx))
+	if err := writeSynced(w.fs, filepath.Join(w.dir, indexFile), idx); err != nil {
+		return nil, err
+	}
+	mj, _ := json.MarshalIndent(m, "", "  ")
+	if err := writeSynced(w.fs, filepath.Join(w.dir, metaFile), append(mj, '\n')); err != nil {
+		return nil, err
+	}
+	if err := vfs.SyncDir(w.fs, w.dir); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// abort closes the files; the caller removes the directory.
+func (w *partWriter) abort() {
+	w.valuesF.Close()
+	w.bloomF.Close()
+}
+
+func writeSynced(fsys vfs.FS, path string, data []byte) error {
+	f, err := fsys.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// encodeIndex returns index.bin: magic, u32 body length, u32 CRC32C of the
+// body, body = zstd(column names, block headers).
+func (w *partWriter) encodeIndex() []byte {
+	var b []byte
+	b = binary.AppendUvarint(b, uint64(len(w.cols)))
+	for _, c := range w.cols {
+		b = binary.AppendUvarint(b, uint64(len(c)))
+		b = append(b, c...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(w.blocks)))
+	for i := range w.blocks {
+		bh := &w.blocks[i]
+		b = binary.AppendUvarint(b, uint64(bh.rows))
+		b = binary.AppendVarint(b, bh.minT)
+		b = binary.AppendUvarint(b, uint64(bh.maxT-bh.minT))
+		b = binary.AppendUvarint(b, bh.minSeq)
+		b = binary.AppendUvarint(b, bh.maxSeq-bh.minSeq)
+		b = binary.AppendUvarint(b, uint64(bh.metaLen))
+		b = binary.AppendUvarint(b, uint64(bh.metaRaw))
+		b = binary.AppendUvarint(b, uint64(len(bh.cols)))
+		for _, c := range bh.cols {
+			b = binary.AppendUvarint(b, uint64(c.col))
+			b = binary.AppendUvarint(b, uint64(c.valLen))
+			b = binary.AppendUvarint(b, uint64(c.rawLen))
+			b = binary.AppendUvarint(b, uint64(c.bloomLen))
+			b = append(b, c.num)
+			if c.num&numHas != 0 {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(c.min))
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(c.max))
+			}
+		}
+	}
+	body := partEncoder(zstd.SpeedDefault).EncodeAll(b, nil)
+	out := make([]byte, 0, len(indexMagic)+8+len(body))
+	out = append(out, indexMagic...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(body, crcTable))
+	return append(out, body...)
+}
+
+// decodeIndex parses index.bin; valuesSize and bloomSize bound the offsets.
+func decodeIndex(data []byte, valuesSize, bloomSize int64) (cols []string, blocks []blockHeader, err error) {
+	if len(data) < len(indexMagic)+8 || string(data[:len(indexMagic)]) != indexMagic {
+		return nil, nil, formatErr("bad index header")
+	}
+	l := binary.LittleEndian.Uint32(data[len(indexMagic):])
+	sum := binary.LittleEndian.Uint32(data[len(indexMagic)+4:])
+	body := data[len(indexMagic)+8:]
+	if uint64(l) != uint64(len(body)) {
+		return nil, nil, formatErr("index body of %d bytes, header says %d", len(body), l)
+	}
+	if crc32.Checksum(body, crcTable) != sum {
+		return nil, nil, formatErr("index checksum mismatch")
+	}
+	raw, err := partDecoder.DecodeAll(body, nil)
+	if err != nil {
+		return nil, nil, formatErr("index zstd: %v", err)
+	}
+	d := decoder{b: raw}
+	nc := d.uvarint()
+	if nc > uint64(len(raw)) {
+		return nil, nil, formatErr("%d columns", nc)
+	}
+	cols = make([]string, nc)
+	for i := range cols {
+		l := d.uvarint()
+		if l > maxNameLen {
+			d.fail("column name of %d bytes", l)
+		}
+		cols[i] = string(d.bytes(l))
+	}
+	nb := d.uvarint()
+	if nb > uint64(len(raw)) {
+		return nil, nil, formatErr("%d blocks", nb)
+	}
+	blocks = make([]blockHeader, nb)
+	var voff, boff int64
+	for i := range blocks {
+		bh := &blocks[i]
+		rows := d.uvarint()
+		bh.minT = d.varint()
+		span := d.uvarint()
+		bh.minSeq = d.uvarint()
+		sspan := d.uvarint()
+		ml, mr := d.uvarint(), d.uvarint()
+		ncols := d.uvarint()
+		if d.err != nil {
+			break
+		}
+		if rows == 0 || rows > 1<<24 || ml > maxBlockRaw || mr > maxBlockRaw || ncols > nc {
+			return nil, nil, formatErr("block %d: bad header", i)
+		}
+		bh.rows = uint32(rows)
+		bh.maxT = bh.minT + int64(span)
+		bh.maxSeq = bh.minSeq + sspan
+		if bh.maxT < bh.minT || bh.maxSeq < bh.minSeq {
+			return nil, nil, formatErr("block %d: bad ranges", i)
+		}
+		bh.metaOff, bh.metaLen, bh.metaRaw = voff, uint32(ml), uint32(mr)
+		voff += int64(ml)
+		bh.cols = make([]colEntry, ncols)
+		prev := int64(-1)
+		for j := range bh.cols {
+			c := &bh.cols[j]
+			id := d.uvarint()
+			vl, rl, bl := d.uvarint(), d.uvarint(), d.uvarint()
+			c.num = d.byte()
+			if c.num&numHas != 0 {
+				c.min = math.Float64frombits(d.u64())
+				c.max = math.Float64frombits(d.u64())
+			}
+			if d.err != nil {
+				break
+			}
+			if id >= nc || int64(id) <= prev || vl > maxBlockRaw || rl > maxBlockRaw || bl > maxBlockRaw || bl%bloomBlockBytes != 0 {
+				return nil, nil, formatErr("block %d column %d: bad entry", i, j)
+			}
+			prev = int64(id)
+			c.col, c.valOff, c.valLen, c.rawLen = uint32(id), voff, uint32(vl), uint32(rl)
+			c.bloomOff, c.bloomLen = boff, uint32(bl)
+			voff += int64(vl)
+			boff += int64(bl)
+		}
+	}
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	if !d.done() {
+		return nil, nil, formatErr("trailing bytes in index")
+	}
+	if voff != valuesSize || boff != bloomSize {
+		return nil, nil, formatErr("index covers %d/%d bytes of values/bloom files of %d/%d", voff, boff, valuesSize, bloomSize)
+	}
+	return cols, blocks, nil
+}
+
+// ---------------------------------------------------------------- reading
+
+// part is an open part. Its index is loaded on first use. Parts are shared
+// by searches and merges through reference counts: the store's part list
+// holds one reference; the last release of an obsolete part deletes it.
+type part struct {
+	fs   vfs.FS
+	dir  string
+	meta partMeta
+
+	refs     atomic.Int64
+	obsolete atomic.Bool
+	onZero   func(*part) // deletes the directory of an obsolete part
+
+	once    sync.Once
+	loadErr error
+	cols    []string
+	colID   map[string]uint32
+	colNum  map[uint32]*numSummary // part-wide numeric ranges
+	blocks  []blockHeader
+	values  vfs.File
+	bloom   vfs.File
+}
+
+type numSummary struct {
+	min, max float64
+	has      bool
+	impure   bool
+}
+
+func openPart(fsys vfs.FS, dir string) (*part, error) {
+	data, err := readAll(fsys, filepath.Join(dir, metaFile))
+	if err != nil {
+		return nil, err
+	}
+	p := &part{fs: fsys, dir: dir}
+	if err := json.Unmarshal(data, &p.meta); err != nil {
+		return nil, corruptf(filepath.Join(dir, metaFile), -1, "bad part metadata: %v", err)
+	}
+	if p.meta.Format != partFormat {
+		return nil, corruptf(filepath.Join(dir, metaFile), -1, "unknown part format %d", p.meta.Format)
+	}
+	id, err := strconv.ParseUint(filepath.Base(dir), 16, 64)
+	if err != nil || id != p.meta.ID {
+		return nil, corruptf(filepath.Join(dir, metaFile), -1, "part id %x does not match directory %s", p.meta.ID, filepath.Base(dir))
+	}
+	p.refs.Store(1)
+	return p, nil
+}
+
+func (p *part) load() error {
+	p.once.Do(func() {
+		path := filepath.Join(p.dir, indexFile)
+		data, err := readAll(p.fs, path)
+		if err != nil {
+			p.loadErr = err
+			return
+		}
+		p.cols, p.blocks, err = decodeIndex(data, p.meta.ValuesBytes, p.meta.BloomBytes)
+		if err != nil {
+			p.loadErr = withPath(err, path, -1)
+			return
+		}
+		p.colID = make(map[string]uint32, len(p.cols))
+		for i, c := range p.cols {
+			p.colID[c] = uint32(i)
+		}
+		p.colNum = map[uint32]*numSummary{}
+		for i := range p.blocks {
+			for _, c := range p.blocks[i].cols {
+				s := p.colNum[c.col]
+				if s == nil {
+					s = &numSummary{min: math.Inf(1), max: math.Inf(-1)}
+					p.colNum[c.col] = s
+				}
+				if c.num&numHas != 0 {
+					s.has = true
+					s.min, s.max = math.Min(s.min, c.min), math.Max(s.max, c.max)
+				}
+				if c.num&numPure == 0 {
+					s.impure = true
+				}
+			}
+		}
+		if p.values, err = p.fs.Open(filepath.Join(p.dir, valuesFile)); err != nil {
+			p.loadErr = err
+			return
+		}
+		if p.bloom, err = p.fs.Open(filepath.Join(p.dir, bloomFile)); err != nil {
+			p.loadErr = err
+			return
+		}
+	})
+	return p.loadErr
+}
+
+func (p *part) ref() { p.refs.Add(1) }
+
+func (p *part) unref() {
+	if p.refs.Add(-1) == 0 {
+		if p.values != nil {
+			p.values.Close()
+		}
+		if p.bloom != nil {
+			p.bloom.Close()
+		}
+		if p.obsolete.Load() && p.onZero != nil {
+			p.onZero(p)
+		}
+	}
+}
+
+// readAt reads n bytes at off from f into a fresh buffer.
+func readAt(f vfs.File, off int64, n uint32) ([]byte, error) {
+	b := make([]byte, n)
+	_, err := f.ReadAt(b, off)
+	return b, err
+}
+
+// readBlock reads and decompresses one compressed column block or row meta.
+func (p *part) readBlock(off int64, clen, rawLen uint32) ([]byte, error) {
+	c, err := readAt(p.values, off, clen)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(p.dir, valuesFile), err)
+	}
+	raw, err := partDecoder.DecodeAll(c, make([]byte, 0, rawLen))
+	if err != nil {
+		return nil, corruptf(filepath.Join(p.dir, valuesFile), off, "zstd: %v", err)
+	}
+	if len(raw) != int(rawLen) {
+		return nil, corruptf(filepath.Join(p.dir, valuesFile), off, "block of %d bytes, index says %d", len(raw), rawLen)
+	}
+	return raw, nil
+}
+
+// readRowMeta decodes a block's times and sequence numbers.
+func (p *part) readRowMeta(bh *blockHeader, times []int64, seqs []uint64) ([]int64, []uint64, error) {
+	raw, err := p.readBlock(bh.metaOff, bh.metaLen, bh.metaRaw)
+	if err != nil {
+		return nil, nil, err
+	}
+	times, seqs, err = decodeRowMeta(raw, int(bh.rows), times, seqs)
+	return times, seqs, withPath(err, filepath.Join(p.dir, valuesFile), bh.metaOff)
+}
+
+func decodeRowMeta(raw []byte, n int, times []int64, seqs []uint64) ([]int64, []uint64, error) {
+	times, seqs = slices.Grow(times[:0], n)[:n], slices.Grow(seqs[:0], n)[:n]
+	d := decoder{b: raw}
+	var t int64
+	var s uint64
+	for i := 0; i < n; i++ {
+		t += d.varint()
+		s += uint64(d.varint())
+		times[i], seqs[i] = t, s
+	}
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	if !d.done() {
+		return nil, nil, formatErr("trailing bytes in row meta")
+	}
+	return times, seqs, nil
+}
+
+// readColumn decodes one column of a block into dst.
+func (p *part) readColumn(bh *blockHeader, c *colEntry, dst []event.Value) ([]event.Value, error) {
+	raw, err := p.readBlock(c.valOff, c.valLen, c.rawLen)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := decodeColumn(raw, int(bh.rows), dst)
+	return vals, withPath(err, filepath.Join(p.dir, valuesFile), c.valOff)
+}
+
+// bloomHas probes column entry c's filter for hash h.
+func (p *part) bloomHas(c *colEntry, h uint64, stats *int64) bool {
+	if c.bloomLen == 0 {
+		return false
+	}
+	blk := bloomBlockOf(h, int(c.bloomLen/bloomBlockBytes))
+	var buf [bloomBlockBytes]byte
+	if _, err := p.bloom.ReadAt(buf[:], c.bloomOff+int64(blk*bloomBlockBytes)); err != nil {
+		return true // cannot tell: do not prune
+	}
+	*stats += bloomBlockBytes
+	return bloomBlockHas(buf[:], h)
+}
