@@ -49,7 +49,18 @@ type Format struct {
 	// Decode decodes one record (a line or a datagram, without its line
 	// terminator) into ev.
 	Decode func(record []byte, meta *Meta, ev *event.Event) error
+	// DecodeAll, when set, marks a whole-input format: one whose records
+	// are not lines (an EVTX file, a CloudTrail S3 object
+	// {"Records":[…]}). It decodes a whole file or request body and calls
+	// emit with each event (a fresh one each time; emit owns it). Records it
+	// cannot decode are emitted as pipeline_error events, not returned as
+	// errors; an error means the input as a whole is unreadable. Detect is
+	// then given the first bytes of the input (up to 4 KiB).
+	DecodeAll func(data []byte, meta *Meta, emit func(*event.Event) error) error
 }
+
+// WholeInput reports whether f decodes whole inputs rather than lines.
+func (f *Format) WholeInput() bool { return f.DecodeAll != nil }
 
 // ErrEmpty is returned for a record with nothing in it (blank line); callers
 // skip such records rather than keeping them as errors.
