@@ -99,6 +99,16 @@ func (c *Client) ingestFile(ctx context.Context, path string, opts IngestOptions
 	lr := bufio.NewReaderSize(src, 1<<20)
 
 	format := opts.Format
+	if format == "" || format == "auto" {
+		head, _ := lr.Peek(4096)
+		if f, ok := wholeInputFormat(head); ok {
+			format = f
+			fmt.Fprintf(opts.Log, "%s: format %s (auto-detected, sent whole)\n", path, format)
+		}
+	}
+	if f, ok := formats.ByName(format); ok && f.WholeInput() {
+		return c.ingestWhole(ctx, path, format, lr, opts, pc, tot)
+	}
 	if format == "auto" {
 		format = ""
 	}
@@ -159,6 +169,42 @@ func (c *Client) ingestFile(ctx context.Context, path string, opts IngestOptions
 		}
 	}
 	return send()
+}
+
+// wholeInputFormat recognizes formats sent as whole files (EVTX, CloudTrail
+// S3 objects) from their first bytes.
+func wholeInputFormat(head []byte) (string, bool) {
+	for _, f := range formats.All() {
+		if f.WholeInput() && f.Detect(head) >= 50 {
+			return f.Name, true
+		}
+	}
+	return "", false
+}
+
+// ingestWhole sends a whole-input file in one request: its records are
+// not lines, so the server decodes it whole.
+func (c *Client) ingestWhole(ctx context.Context, path, format string, r io.Reader, opts IngestOptions, pc *progressCounters, tot *IngestTotals) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	res, err := c.Ingest(ctx, format, data, false)
+	if err != nil {
+		return err
+	}
+	tot.Lines += res.Accepted + res.Rejected
+	tot.Bytes += int64(len(data))
+	tot.Accepted += res.Accepted
+	tot.Rejected += res.Rejected
+	pc.accepted.Add(int64(res.Accepted))
+	for i, e := range res.Errors {
+		if i == 10 {
+			break
+		}
+		fmt.Fprintf(opts.Log, "%s: record %d: rejected (kept as pipeline_error): %s\n", path, e.Line, e.Reason)
+	}
+	return nil
 }
 
 // readLine returns the next line without its terminator. A line longer

@@ -128,6 +128,60 @@ func (p *Pipeline) Ingest(ctx context.Context, input string, format *parse.Forma
 	return res, nil
 }
 
+// IngestAll decodes a whole input (a file or request body) with a format
+// whose records are not lines (format.DecodeAll), stores the events and
+// publishes them. Records the decoder could not read arrive as
+// pipeline_error events and are counted as rejected. An error means nothing
+// of the input is acknowledged (part of it may be stored).
+func (p *Pipeline) IngestAll(ctx context.Context, input string, format *parse.Format, data []byte, meta parse.Meta) (Result, error) {
+	var res Result
+	if !format.WholeInput() {
+		return res, fmt.Errorf("format %s decodes lines, not whole inputs", format.Name)
+	}
+	if meta.Received.IsZero() {
+		meta.Received = time.Now()
+	}
+	meta.Input = input
+	m := p.metrics.forInput(input)
+	m.bytes.Add(float64(len(data)))
+	const chunk = 10000
+	events := make([]*event.Event, 0, 1024)
+	store := func() error {
+		if len(events) == 0 {
+			return nil
+		}
+		if err := p.sink.Append(ctx, events); err != nil {
+			m.failed.Add(float64(len(events)))
+			return fmt.Errorf("store %d events from %s: %w", len(events), input, err)
+		}
+		m.stored.Add(float64(len(events)))
+		p.hub.Publish(events)
+		events = make([]*event.Event, 0, chunk)
+		return nil
+	}
+	i := 0
+	err := format.DecodeAll(data, &meta, func(ev *event.Event) error {
+		m.received.Inc()
+		if ev.GetString(event.FieldKind) == event.KindPipelineError {
+			res.Rejected = append(res.Rejected, RecordError{Index: i, Reason: ev.GetString(event.FieldErrorMsg)})
+			m.rejected.Inc()
+		} else {
+			res.Accepted++
+		}
+		i++
+		p.finish(ev, &meta)
+		events = append(events, ev)
+		if len(events) == chunk {
+			return store()
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("decode %s input: %w", format.Name, err)
+	}
+	return res, store()
+}
+
 // Reject stores record as a pipeline_error event with reason, for records an
 // input already knows are bad (a frame cut at the size limit, a connection
 // that ended mid-frame). It returns once the event is durable.
