@@ -308,4 +308,3 @@ func cell(s string) string {
 	}
 	return b.String()
 }
-
