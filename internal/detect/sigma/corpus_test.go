@@ -1,0 +1,200 @@
+package sigma
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/winevent"
+	"gopkg.in/yaml.v3"
+)
+
+// sigmaData returns ../shared/data/sigma relative to the repository root,
+// skipping the test when it is absent.
+func sigmaData(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found")
+		}
+		dir = parent
+	}
+	d := filepath.Join(dir, "..", "shared", "data", "sigma")
+	if _, err := os.Stat(filepath.Join(d, "rules")); err != nil {
+		t.Skipf("SigmaHQ data not present at %s (%v)", d, err)
+	}
+	return d
+}
+
+// ruleDirs are the SigmaHQ rule directories (rules*).
+func ruleDirs(t testing.TB) []string {
+	d := sigmaData(t)
+	dirs, _ := filepath.Glob(filepath.Join(d, "rules*"))
+	sort.Strings(dirs)
+	return dirs
+}
+
+var (
+	fullRS   *RuleSet
+	fullErrs []LoadError
+	fullEng  *Engine
+)
+
+func loadFull(t testing.TB) (*RuleSet, []LoadError, *Engine) {
+	t.Helper()
+	if fullEng == nil {
+		dirs := ruleDirs(t)
+		fullRS, fullErrs = LoadDir(dirs...)
+		e, err := NewEngine(fullRS, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fullEng = e
+	}
+	return fullRS, fullErrs, fullEng
+}
+
+// TestSigmaHQRules: every SigmaHQ rule parses, and at least 99% compile;
+// the rules not compiled are listed with the construct at fault.
+func TestSigmaHQRules(t *testing.T) {
+	rs, errs, e := loadFull(t)
+	for _, le := range errs {
+		t.Errorf("parse: %s", le.Error())
+	}
+	files := 0
+	for _, d := range ruleDirs(t) {
+		filepath.WalkDir(d, func(p string, de os.DirEntry, err error) error {
+			if err == nil && !de.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+				files++
+			}
+			return nil
+		})
+	}
+	nc := e.NotCompiled()
+	total := len(rs.Rules)
+	compiled := total - len(nc)
+	t.Logf("files %d, rules parsed %d, compiled %d (%.2f%%), not compiled %d", files, total, compiled, 100*float64(compiled)/float64(total), len(nc))
+	for _, c := range nc {
+		t.Logf("not compiled: %s", c.Error())
+	}
+	if total < files {
+		t.Errorf("%d rules from %d files", total, files)
+	}
+	if float64(compiled) < 0.99*float64(total) {
+		t.Errorf("only %d of %d rules compiled (< 99%%)", compiled, total)
+	}
+}
+
+// regressionCase is one case of SigmaHQ's regression data.
+type regressionCase struct {
+	Dir        string
+	RuleID     string
+	Title      string
+	MatchCount int
+	Data       string // the evtx file
+}
+
+func regressionCases(t testing.TB) []regressionCase {
+	root := filepath.Join(sigmaData(t), "regression_data")
+	var cases []regressionCase
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != "info.yml" {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info struct {
+			RuleMetadata []struct {
+				ID    string `yaml:"id"`
+				Title string `yaml:"title"`
+			} `yaml:"rule_metadata"`
+			Tests []struct {
+				Type       string `yaml:"type"`
+				Path       string `yaml:"path"`
+				MatchCount int    `yaml:"match_count"`
+			} `yaml:"regression_tests_info"`
+		}
+		if err := yaml.Unmarshal(data, &info); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, rm := range info.RuleMetadata {
+			for _, tc := range info.Tests {
+				n := tc.MatchCount
+				if n == 0 {
+					n = 1
+				}
+				cases = append(cases, regressionCase{Dir: filepath.Dir(p), RuleID: rm.ID, Title: rm.Title, MatchCount: n,
+					Data: filepath.Join(filepath.Dir(p), filepath.Base(tc.Path))})
+			}
+		}
+		return nil
+	})
+	return cases
+}
+
+// loadCaseEvents is the seam for the EVTX reader: it returns the events of
+// a regression case. Today it decodes the evtx_dump .json twin of the .evtx
+// file with winevent; once internal/parse/evtx lands, decode c.Data itself.
+func loadCaseEvents(t testing.TB, c regressionCase) []*event.Event {
+	t.Helper()
+	twin := strings.TrimSuffix(c.Data, ".evtx") + ".json"
+	data, err := os.ReadFile(twin)
+	if err != nil {
+		t.Fatalf("%s: %v", twin, err)
+	}
+	meta := &parse.Meta{Received: time.Unix(0, 0).UTC(), Input: "file"}
+	var evs []*event.Event
+	for i, doc := range winevent.Documents(data) {
+		ev := &event.Event{Seq: uint64(i + 1)}
+		if err := winevent.Decode(doc, meta, ev); err != nil {
+			t.Fatalf("%s document %d: %v", twin, i, err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// TestRegressionData runs the whole rule set over every regression case and
+// asserts the case's rule matches at least match_count events.
+func TestRegressionData(t *testing.T) {
+	_, _, e := loadFull(t)
+	cases := regressionCases(t)
+	if len(cases) == 0 {
+		t.Fatal("no regression cases found")
+	}
+	pass := 0
+	for _, c := range cases {
+		t.Run(filepath.Base(c.Dir), func(t *testing.T) {
+			evs := loadCaseEvents(t, c)
+			got := 0
+			for _, ev := range evs {
+				for _, x := range e.Explain(ev) {
+					if x.Rule.ID == c.RuleID {
+						got++
+					}
+				}
+			}
+			if got < c.MatchCount {
+				t.Errorf("rule %s (%s): %d matches in %d events, want ≥ %d", c.RuleID, c.Title, got, len(evs), c.MatchCount)
+				return
+			}
+			pass++
+		})
+	}
+	t.Logf("regression cases: %d of %d pass", pass, len(cases))
+}
