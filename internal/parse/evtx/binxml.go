@@ -35,6 +35,13 @@ const (
 const (
 	maxDepth = 64      // nesting of elements and template instances
 	maxNodes = 1 << 16 // resolved nodes per record (after template expansion)
+	// maxWork bounds the steps (tokens parsed, nodes visited, 8 bytes of
+	// value scanned or placed in the tree) spent on one record:
+	// substitutions that reuse a BinXML value holding template instances
+	// that reuse theirs could otherwise cost exponential time while adding
+	// no nodes, and a large value referenced by many substitutions would
+	// render to gigabytes.
+	maxWork = 1 << 20
 )
 
 type nodeKind uint8
@@ -113,6 +120,7 @@ type parser struct {
 	templates map[uint32]*template
 	depth     int
 	inTmpl    int     // > 0 while parsing a template definition
+	work      int     // steps spent on the current record (see maxWork)
 	vals      []value // arena for instance values of the current record
 	scratch   []byte
 }
@@ -227,6 +235,18 @@ func (p *parser) nameRef(c *cursor) (string, error) {
 	return s, nil
 }
 
+// step counts one unit of work on the current record.
+func (p *parser) step(off int) error { return p.charge(off, 1) }
+
+// charge counts n units of work on the current record.
+func (p *parser) charge(off, n int) error {
+	p.work += n
+	if p.work > maxWork {
+		return p.errf(off, "record needs more than %d decoding steps", maxWork)
+	}
+	return nil
+}
+
 func (p *parser) enter(c *cursor) error {
 	p.depth++
 	if p.depth > maxDepth {
@@ -240,6 +260,9 @@ func (p *parser) enter(c *cursor) error {
 func (p *parser) parseDocument(c *cursor) ([]tnode, error) {
 	var out []tnode
 	for c.pos < c.end {
+		if err := p.step(c.pos); err != nil {
+			return out, err
+		}
 		start := c.pos
 		tok := p.b[c.pos]
 		c.pos++
@@ -366,6 +389,9 @@ func (p *parser) parseElement(c *cursor, tok byte, start int) (tnode, error) {
 	for {
 		if c.pos >= c.end {
 			return n, p.errf(c.pos, "element <%s> not closed", name)
+		}
+		if err := p.step(c.pos); err != nil {
+			return n, err
 		}
 		s := c.pos
 		t := p.b[c.pos]

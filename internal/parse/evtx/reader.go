@@ -368,6 +368,7 @@ func (r *Reader) nextRecord(rec *winevent.Record) error {
 func (r *Reader) decode(start, end int) error {
 	r.p.vals = r.p.vals[:0]
 	r.p.depth = 0
+	r.p.work = 0
 	r.res.reset()
 	r.roots = r.roots[:0]
 	r.root = none

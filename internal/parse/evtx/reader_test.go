@@ -388,3 +388,36 @@ func TestNotEVTX(t *testing.T) {
 		t.Errorf("Decode: %v", err)
 	}
 }
+
+// TestExpansionBudget: a template that uses its BinXML value four times,
+// whose value is an instance of the same template, 20 levels deep, would
+// take 4^20 steps; the record is reported corrupt instead, promptly.
+func TestExpansionBudget(t *testing.T) {
+	c := newChunk()
+	body := xe{name: "E", kids: []any{
+		sub{id: 0, typ: typeBinXML}, sub{id: 0, typ: typeBinXML}, sub{id: 0, typ: typeBinXML}, sub{id: 0, typ: typeBinXML},
+	}}
+	nested := val{typ: typeBinXML, fn: func(int) []byte {
+		def := u32le(uint32(c.tmpls["exp"]))
+		var inner []byte
+		for range 20 {
+			b := []byte{tokTemplate, 1, 0, 0, 0, 0}
+			b = append(b, def...)
+			b = append(b, u32le(1)...)
+			b = append(b, u16le(uint16(len(inner)))...)
+			b = append(b, typeBinXML, 0)
+			b = append(b, inner...)
+			inner = append(b, tokEOF)
+		}
+		return inner
+	}}
+	c.record(1, "exp", body, []val{nested})
+	c.record(2, "ok", sysmonLike, sysmonVals(2, "fine"))
+	res := readBytes(t, buildFile(c.finish()))
+	if len(res.corrupt) != 1 || len(res.recs) != 1 {
+		t.Fatalf("got %d records and %d corrupt (%v), want 1 and 1", len(res.recs), len(res.corrupt), res.corrupt)
+	}
+	if !strings.Contains(res.corrupt[0].Error(), "steps") && !strings.Contains(res.corrupt[0].Error(), "nodes") {
+		t.Errorf("unexpected error %v", res.corrupt[0])
+	}
+}

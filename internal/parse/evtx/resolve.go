@@ -34,6 +34,9 @@ func (r *resolver) add(n xnode) (int32, error) {
 	if len(r.nodes) >= maxNodes {
 		return none, r.p.errf(0, "record expands to more than %d nodes", maxNodes)
 	}
+	if err := r.p.charge(int(n.off), int(n.size)/8); err != nil {
+		return none, err
+	}
 	n.attr, n.kid, n.last, n.lastA, n.next = none, none, none, none, none
 	r.nodes = append(r.nodes, n)
 	return int32(len(r.nodes) - 1), nil
@@ -80,6 +83,9 @@ func (r *resolver) resolve(parent int32, nodes []tnode, vals []value, ovr overri
 		return r.p.errf(0, "nesting deeper than %d", maxDepth)
 	}
 	for i := range nodes {
+		if err := r.p.step(0); err != nil {
+			return err
+		}
 		n := &nodes[i]
 		switch n.kind {
 		case kElement:
@@ -115,6 +121,9 @@ func (r *resolver) arrayToExpand(n *tnode, vals []value, ovr override) (id, coun
 		v := vals[t.id]
 		if v.typ&typeArray == 0 {
 			return 0, 0, false
+		}
+		if r.p.charge(int(v.off), int(v.size)/8) != nil {
+			return 0, 0, false // the budget error surfaces at the next step
 		}
 		if c := arrayLen(v.typ&^typeArray, r.p.b[v.off:v.off+v.size]); c > 1 {
 			return int(t.id), c, true
