@@ -1,0 +1,247 @@
+// Command bench measures Shoseki end to end on this machine: it starts a
+// server (embedded store, fsync on) in this process, sends N generated
+// realistic events (sshd, sudo and nginx lines as syslog, CloudTrail-like
+// JSON) through the HTTP ingest API from concurrent clients, then reports
+// ingest events/s, bytes on disk per event against raw input bytes, and
+// p50/p99 latency of three searches: a rare token, a field equality and a
+// `stats count() by` aggregation.
+//
+//	go run ./bench -events 10000000
+//
+// The generators run in this process too and their CPU time is part of the
+// measurement (reported separately), as a real sender's would not be.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoseki/shoseki/internal/config"
+	"github.com/shoseki/shoseki/internal/demo"
+	"github.com/shoseki/shoseki/internal/server"
+)
+
+func main() {
+	events := flag.Int("events", 1_000_000, "events to ingest")
+	clients := flag.Int("clients", 4, "concurrent HTTP clients")
+	batch := flag.Int("batch", 5000, "events per ingest request")
+	dir := flag.String("data", "", "data directory (default: a temporary one, removed afterwards)")
+	runs := flag.Int("runs", 21, "runs of each search")
+	fsync := flag.Bool("fsync", true, "fsync the WAL before acknowledging (the default and the guarantee)")
+	flag.Parse()
+	if err := run(*events, *clients, *batch, *dir, *runs, *fsync); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type batchJob struct {
+	format string
+	body   []byte
+	n      int
+}
+
+func run(n, clients, batchSize int, dir string, runs int, fsync bool) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "shoseki-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	cfg := config.Default()
+	cfg.DataDir = dir
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Syslog.UDP, cfg.Syslog.TCP = "", ""
+	cfg.Storage.Fsync = fsync
+	cfg.Syslog.Timezone = "UTC"
+	token := "bench-token-0123456789abcdef"
+	srv, err := server.Start(cfg, server.Options{Version: "bench", BootstrapToken: token, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return err
+	}
+	defer srv.Shutdown(context.Background())
+	base := srv.URL()
+
+	end := time.Now().UTC().Truncate(time.Hour)
+	start := end.Add(-24 * time.Hour)
+	rare := "zq7rareuser"
+	jobs := make(chan batchJob, clients*2)
+	var genTime atomic.Int64
+	var rawBytes atomic.Int64
+	go func() {
+		defer close(jobs)
+		gen := demo.New(42, start, end, time.UTC)
+		bufs := map[string]*bytes.Buffer{"syslog": {}, "json": {}}
+		counts := map[string]int{}
+		rareAt := map[int]bool{n / 7: true, n / 3: true, n / 2: true, 2 * n / 3: true, n - 1: true}
+		t0 := time.Now()
+		for i := 0; i < n; i++ {
+			r := gen.Next()
+			if rareAt[i] {
+				r = demo.Record{Format: "syslog", Data: fmt.Appendf(nil, "<38>%s bastion sshd[77]: Failed password for %s from 203.0.113.77 port 4242 ssh2", r.Time.Format(time.Stamp), rare)}
+			}
+			b := bufs[r.Format]
+			b.Write(r.Data)
+			b.WriteByte('\n')
+			rawBytes.Add(int64(len(r.Data)) + 1)
+			counts[r.Format]++
+			if counts[r.Format] == batchSize {
+				genTime.Add(int64(time.Since(t0)))
+				jobs <- batchJob{r.Format, bytes.Clone(b.Bytes()), counts[r.Format]}
+				t0 = time.Now()
+				b.Reset()
+				counts[r.Format] = 0
+			}
+		}
+		for f, b := range bufs {
+			if b.Len() > 0 {
+				jobs <- batchJob{f, bytes.Clone(b.Bytes()), counts[f]}
+			}
+		}
+	}()
+
+	httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	var sent atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if err := post(httpc, base, token, j); err != nil {
+					errOnce.Do(func() { firstErr = err })
+					continue
+				}
+				sent.Add(int64(j.n))
+			}
+		}()
+	}
+	wg.Wait()
+	ingestDur := time.Since(t0)
+	if firstErr != nil {
+		return firstErr
+	}
+	flushStart := time.Now()
+	if err := srv.Store().Flush(context.Background()); err != nil {
+		return err
+	}
+	flushDur := time.Since(flushStart)
+	disk, err := dirSize(filepath.Join(dir, "store"))
+	if err != nil {
+		return err
+	}
+	got := sent.Load()
+	fmt.Printf("events:            %d (raw input %.1f MiB, %.0f bytes/event)\n", got, float64(rawBytes.Load())/(1<<20), float64(rawBytes.Load())/float64(got))
+	fmt.Printf("ingest:            %.0f events/s over HTTP with fsync=%v (%s; generator CPU %s of it)\n", float64(got)/ingestDur.Seconds(), fsync, ingestDur.Round(time.Millisecond), time.Duration(genTime.Load()).Round(time.Millisecond))
+	fmt.Printf("final flush:       %s\n", flushDur.Round(time.Millisecond))
+	fmt.Printf("on disk:           %.1f MiB, %.1f bytes/event, %.3f of raw input\n", float64(disk)/(1<<20), float64(disk)/float64(got), float64(disk)/float64(rawBytes.Load()))
+
+	from, to := start.Add(-time.Hour).Format(time.RFC3339), end.Add(time.Hour).Format(time.RFC3339)
+	queries := []struct{ name, q string }{
+		{"rare token", rare},
+		{"field equality", "source.ip:203.0.113.77"},
+		{"stats count() by", "* | stats count() by event.dataset"},
+	}
+	for _, q := range queries {
+		var lat []time.Duration
+		var answer string
+		for i := 0; i < runs; i++ {
+			t := time.Now()
+			body, err := search(httpc, base, token, q.q, from, to)
+			if err != nil {
+				return fmt.Errorf("search %q: %w", q.q, err)
+			}
+			lat = append(lat, time.Since(t))
+			answer = body
+		}
+		slices.Sort(lat)
+		fmt.Printf("search %-18s p50 %7.1f ms  p99 %7.1f ms  (%s)\n", q.name+":", ms(lat[len(lat)/2]), ms(lat[(len(lat)*99)/100]), summarize(answer))
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func post(c *http.Client, base, token string, j batchJob) error {
+	u := base + "/api/v1/ingest?format=" + j.format
+	for {
+		req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(j.body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return nil
+		case http.StatusTooManyRequests:
+			time.Sleep(100 * time.Millisecond)
+			continue
+		default:
+			return fmt.Errorf("ingest answered %d: %.300s", resp.StatusCode, body)
+		}
+	}
+}
+
+func search(c *http.Client, base, token, q, from, to string) (string, error) {
+	u := base + "/api/v1/search?" + url.Values{"q": {q}, "from": {from}, "to": {to}, "limit": {"100"}}.Encode()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("answered %d: %.300s", resp.StatusCode, body)
+	}
+	return string(body), err
+}
+
+// summarize says how many events or rows an answer held and what it scanned.
+func summarize(body string) string {
+	var r struct {
+		Events []json.RawMessage `json:"events"`
+		Rows   [][]any           `json:"rows"`
+		Stats  map[string]int64  `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		return "unreadable answer"
+	}
+	return fmt.Sprintf("%d events, %d rows; blocks scanned %d, skipped %d", len(r.Events), len(r.Rows), r.Stats["blocks_scanned"], r.Stats["blocks_skipped"])
+}
+
+func dirSize(dir string) (int64, error) {
+	var total int64
+	err := filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if !fi.IsDir() {
+			total += fi.Size()
+		}
+		return nil
+	})
+	return total, err
+}

@@ -1,0 +1,523 @@
+package main
+
+// End-to-end tests: they build the real binary, start it, and talk to it as
+// users and log senders do.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "shoseki-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "shoseki")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build shoseki: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const testToken = "e2e-admin-token-0123456789"
+
+type instance struct {
+	t       *testing.T
+	dataDir string
+	api     string
+	udp     string
+	tcp     string
+	cmd     *exec.Cmd
+	logs    *bytes.Buffer
+	env     []string
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// newInstance prepares a server with its own data directory and ports.
+func newInstance(t *testing.T, env ...string) *instance {
+	api, sys := freePort(t), freePort(t)
+	return &instance{
+		t:       t,
+		dataDir: t.TempDir(),
+		api:     fmt.Sprintf("127.0.0.1:%d", api),
+		udp:     fmt.Sprintf("127.0.0.1:%d", sys),
+		tcp:     fmt.Sprintf("127.0.0.1:%d", sys),
+		env:     env,
+	}
+}
+
+func (in *instance) start() {
+	t := in.t
+	t.Helper()
+	in.logs = &bytes.Buffer{}
+	in.cmd = exec.Command(binary, "serve", "--data", in.dataDir, "--listen", in.api, "--syslog-udp", in.udp, "--syslog-tcp", in.tcp)
+	in.cmd.Env = append(append(os.Environ(), "SHOSEKI_BOOTSTRAP_TOKEN="+testToken, "SHOSEKI_SYSLOG_TIMEZONE=UTC", "SHOSEKI_STORAGE_FLUSH_INTERVAL=1s"), in.env...)
+	in.cmd.Stdout = in.logs
+	in.cmd.Stderr = in.logs
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if in.cmd != nil && in.cmd.ProcessState == nil {
+			_ = in.cmd.Process.Kill()
+			_ = in.cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + in.api + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not become healthy: %v\n%s", err, in.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (in *instance) stop() {
+	in.t.Helper()
+	_ = in.cmd.Process.Signal(syscall.SIGTERM)
+	if err := in.cmd.Wait(); err != nil {
+		in.t.Fatalf("server exited with %v\n%s", err, in.logs)
+	}
+}
+
+func (in *instance) kill9() {
+	_ = in.cmd.Process.Signal(syscall.SIGKILL)
+	_ = in.cmd.Wait()
+}
+
+func (in *instance) do(method, path string, body io.Reader) (int, []byte) {
+	in.t.Helper()
+	req, err := http.NewRequest(method, "http://"+in.api+path, body)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+type searchAnswer struct {
+	Events  []map[string]any `json:"events"`
+	Columns []string         `json:"columns"`
+	Rows    [][]any          `json:"rows"`
+}
+
+func (in *instance) search(q string) searchAnswer {
+	in.t.Helper()
+	v := url.Values{"q": {q}, "from": {"now-30d"}, "to": {"now+1d"}, "limit": {"1000"}}
+	code, body := in.do("GET", "/api/v1/search?"+v.Encode(), nil)
+	if code != 200 {
+		in.t.Fatalf("search %q: %d %s", q, code, body)
+	}
+	var a searchAnswer
+	if err := json.Unmarshal(body, &a); err != nil {
+		in.t.Fatalf("search %q: %v: %s", q, err, body)
+	}
+	return a
+}
+
+// count runs `q | stats count()` and returns the count.
+func (in *instance) count(q string) int64 {
+	in.t.Helper()
+	a := in.search(q + " | stats count() as n")
+	if len(a.Rows) == 0 {
+		return 0
+	}
+	n, ok := a.Rows[0][0].(float64)
+	if !ok {
+		in.t.Fatalf("count of %q: unexpected row %v", q, a.Rows)
+	}
+	return int64(n)
+}
+
+// eventually retries check until it returns "" or the deadline passes.
+func eventually(t *testing.T, d time.Duration, check func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		msg := check()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestIngestAndSearchEndToEnd(t *testing.T) {
+	in := newInstance(t)
+	in.start()
+
+	// 100,000 lines over one TCP connection, LF framing, then octet
+	// counting on another: none may be lost.
+	const tcpLines = 100_000
+	conn, err := net.Dial("tcp", in.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(conn, 1<<16)
+	now := time.Now().UTC()
+	for i := 0; i < tcpLines; i++ {
+		fmt.Fprintf(w, "<38>1 %s web-01 sshd 4242 - - Failed password for invalid user tcp%d from 192.0.2.%d port %d ssh2\n", now.Format(time.RFC3339), i, i%250+1, 1024+i%60000)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	conn, err = net.Dial("tcp", in.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		msg := fmt.Sprintf("<86>1 %s db-01 sudo - - - octet %d", now.Format(time.RFC3339), i)
+		fmt.Fprintf(conn, "%d %s", len(msg), msg)
+	}
+	conn.Close()
+
+	// UDP, with the system's logger(1) when present, else a Go client.
+	const udpLines = 50
+	if logger, err := exec.LookPath("logger"); err == nil {
+		host, port, _ := net.SplitHostPort(in.udp)
+		for i := 0; i < udpLines; i++ {
+			out, err := exec.Command(logger, "--udp", "--server", host, "--port", port, "--rfc5424", "--tag", "e2e-logger", fmt.Sprintf("udp message %d", i)).CombinedOutput()
+			if err != nil {
+				t.Fatalf("logger: %v %s", err, out)
+			}
+		}
+	} else {
+		c, err := net.Dial("udp", in.udp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < udpLines; i++ {
+			fmt.Fprintf(c, "<13>1 %s host e2e-logger - - - udp message %d", now.Format(time.RFC3339), i)
+			time.Sleep(time.Millisecond)
+		}
+		c.Close()
+	}
+
+	// NDJSON over HTTP.
+	var nd bytes.Buffer
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&nd, `{"@timestamp":%q,"event":{"category":"authentication","outcome":"success"},"user":{"name":"alice"},"source":{"ip":"10.1.2.%d"},"message":"http %d"}`+"\n", now.Format(time.RFC3339Nano), i%250, i)
+	}
+	code, body := in.do("POST", "/api/v1/ingest", &nd)
+	if code != 200 || !strings.Contains(string(body), `"accepted":1000`) {
+		t.Fatalf("ingest: %d %s", code, body)
+	}
+
+	eventually(t, 20*time.Second, func() string {
+		if n := in.count("input.type:syslog-tcp process.name:sshd"); n != tcpLines {
+			return fmt.Sprintf("tcp sshd events: %d, want %d", n, tcpLines)
+		}
+		if n := in.count("input.type:syslog-tcp octet"); n != 100 {
+			return fmt.Sprintf("octet-counted events: %d, want 100", n)
+		}
+		if n := in.count("input.type:syslog-udp process.name:e2e-logger"); n != udpLines {
+			return fmt.Sprintf("udp events: %d, want %d", n, udpLines)
+		}
+		return ""
+	})
+	if n := in.count("input.type:http user.name:alice"); n != 1000 {
+		t.Fatalf("http events: %d, want 1000", n)
+	}
+	// The sshd lines are normalized and searchable by ECS fields.
+	if n := in.count("event.category:authentication event.outcome:failure source.ip:192.0.2.7"); n != 400 {
+		t.Fatalf("failures from 192.0.2.7: %d, want 400", n)
+	}
+	a := in.search("input.type:syslog-tcp process.name:sshd | stats count() as n by source.ip | sort -n | head 3")
+	if len(a.Rows) != 3 {
+		t.Fatalf("stats by source.ip: %+v", a)
+	}
+	if ev := in.search("user.name:tcp99999").Events; len(ev) != 1 {
+		t.Fatalf("search for one user: %d events", len(ev))
+	}
+
+	// The CLI sees the same as the API.
+	cli := exec.Command(binary, "search", "--server", "http://"+in.api, "--from", "now-1h", "--to", "now+1h", "--json", "input.type:http | stats count() as n")
+	cli.Env = append(os.Environ(), "SHOSEKI_TOKEN="+testToken)
+	out, err := cli.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "1000") {
+		t.Fatalf("shoseki search: %v\n%s", err, out)
+	}
+
+	// Authentication: no token, wrong token, and an ingest-only token.
+	resp, err := http.Get("http://" + in.api + "/api/v1/search?q=*")
+	if err != nil || resp.StatusCode != 401 {
+		t.Fatalf("search without token: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	tokOut, err := exec.Command(binary, "user", "token", "create", "--role", "ingest", "--data", in.dataDir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestTok := strings.TrimSpace(string(tokOut))
+	req, _ := http.NewRequest("GET", "http://"+in.api+"/api/v1/search?q=*", nil)
+	req.Header.Set("Authorization", "Bearer "+ingestTok)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 403 {
+		t.Fatalf("search with an ingest token: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	req, _ = http.NewRequest("POST", "http://"+in.api+"/api/v1/ingest", strings.NewReader(`{"message":"from the ingest token"}`))
+	req.Header.Set("Authorization", "Bearer "+ingestTok)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("ingest with an ingest token: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+
+	in.stop()
+}
+
+func TestMalformedInput(t *testing.T) {
+	in := newInstance(t, "SHOSEKI_SYSLOG_IDLE_TIMEOUT=1s")
+	in.start()
+
+	// Invalid JSON lines: 400, line numbers, the good lines stored, the bad
+	// ones kept as pipeline_error events.
+	body := "{\"message\":\"good one\"}\n{\"message\": \n\xff\xfe\x00binary\n{\"message\":\"tru\xe3\x81\"}\n[1,2\n"
+	code, resp := in.do("POST", "/api/v1/ingest?format=json", strings.NewReader(body))
+	if code != 400 {
+		t.Fatalf("ingest of bad lines: %d %s", code, resp)
+	}
+	var ir struct {
+		Accepted, Rejected int
+		Errors             []struct {
+			Line   int
+			Reason string
+		}
+	}
+	if err := json.Unmarshal(resp, &ir); err != nil {
+		t.Fatal(err)
+	}
+	lines := []int{}
+	for _, e := range ir.Errors {
+		lines = append(lines, e.Line)
+		if e.Reason == "" {
+			t.Errorf("line %d: empty reason", e.Line)
+		}
+	}
+	if fmt.Sprint(lines) != "[2 3 5]" {
+		t.Errorf("rejected lines %v, want [2 3 5] (answer %s)", lines, resp)
+	}
+	// Truncated UTF-8 inside a string is kept as it is, not rejected.
+	if ir.Accepted != 2 {
+		t.Errorf("accepted %d, want 2: %s", ir.Accepted, resp)
+	}
+
+	// Over syslog TCP: a 1 MB line, binary garbage, a bad priority, and a
+	// client that sends half a frame and hangs.
+	conn, err := net.Dial("tcp", in.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "<13>1 2026-11-21T10:00:00Z host app - - - %s\n", strings.Repeat("A", 1<<20))
+	conn.Write([]byte("\x00\x01\x02\xff\xfe garbage \x80\x81\n"))
+	conn.Write([]byte("<999>1 2026-11-21T10:00:00Z host app - - - bad priority\n"))
+	conn.Write([]byte("<13>1 2026-11-21T10:00:00Z host app - - - still fine after all that\n"))
+	conn.Close()
+	hung, err := net.Dial("tcp", in.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	hung.Write([]byte("500 <13>1 2026-11-21T10:00:00Z host app - - - only half"))
+
+	// The server keeps serving others while the hung client waits.
+	eventually(t, 20*time.Second, func() string {
+		if n := in.count(`"still fine after all that"`); n != 1 {
+			return fmt.Sprintf("good line after garbage: %d", n)
+		}
+		if n := in.count("event.kind:pipeline_error input.type:syslog-tcp"); n < 3 {
+			return fmt.Sprintf("syslog pipeline errors: %d, want at least 3 (oversize, bad priority, half frame)", n)
+		}
+		return ""
+	})
+	if n := in.count("event.kind:pipeline_error input.type:http"); n != 3 {
+		t.Errorf("http pipeline errors: %d, want 3", n)
+	}
+	a := in.search(`event.kind:pipeline_error "only half"`)
+	if len(a.Events) != 1 || !strings.Contains(fmt.Sprint(a.Events[0]["error.message"]), "500") {
+		t.Errorf("half frame not kept with its reason: %+v", a.Events)
+	}
+
+	// Everything is counted in /metrics.
+	resp2, err := http.Get("http://" + in.api + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp2.Body)
+	resp2.Body.Close()
+	for _, want := range []string{`shoseki_events_rejected_total{input="http"} 3`, `shoseki_syslog_oversize_total{transport="tcp"} 1`, `shoseki_syslog_partial_frames_total 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	// Bad queries are input errors with a position.
+	code, resp = in.do("GET", "/api/v1/search?q="+url.QueryEscape("user.name:(alice"), nil)
+	if code != 400 || !strings.Contains(string(resp), "error") {
+		t.Errorf("bad query: %d %s", code, resp)
+	}
+	in.stop()
+}
+
+// TestKill9 kills the server during a sustained ingest and checks that every
+// acknowledged event is there after restart, exactly once, and stays so over
+// two more restarts.
+func TestKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9 test is long; run without -short")
+	}
+	in := newInstance(t)
+	in.start()
+
+	const posters, batch, target = 4, 2000, 200_000
+	acked := make([]atomic.Int64, posters) // events acknowledged per poster, a prefix of its sequence
+	var total atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	ts := time.Now().UTC().Format(time.RFC3339Nano)
+	for p := 0; p < posters; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 30 * time.Second}
+			for seq := 0; ; seq += batch {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var b bytes.Buffer
+				for i := seq; i < seq+batch; i++ {
+					fmt.Fprintf(&b, `{"@timestamp":%q,"test":{"poster":%d,"seq":%d},"message":"sustained event %d of poster %d"}`+"\n", ts, p, i, i, p)
+				}
+				req, _ := http.NewRequest("POST", "http://"+in.api+"/api/v1/ingest?format=json", &b)
+				req.Header.Set("Authorization", "Bearer "+testToken)
+				resp, err := client.Do(req)
+				if err != nil {
+					return // the server died: this batch is not acknowledged
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					return
+				}
+				acked[p].Store(int64(seq + batch))
+				total.Add(batch)
+			}
+		}()
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for total.Load() < target && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	in.kill9()
+	close(stop)
+	wg.Wait()
+	if total.Load() < target {
+		t.Fatalf("only %d events acknowledged before the deadline", total.Load())
+	}
+	t.Logf("killed after %d acknowledged events", total.Load())
+
+	for restart := 1; restart <= 3; restart++ {
+		in.start()
+		a := in.search("test.poster:* | stats count() as n, dc(test.seq) as distinct, max(test.seq) as last by test.poster | sort test.poster")
+		if len(a.Rows) != posters {
+			t.Fatalf("restart %d: %d posters found, want %d: %+v", restart, len(a.Rows), posters, a)
+		}
+		for _, row := range a.Rows {
+			p, n, distinct, last := int(row[0].(float64)), int64(row[1].(float64)), int64(row[2].(float64)), int64(row[3].(float64))
+			if n != distinct {
+				t.Errorf("restart %d poster %d: %d events but %d distinct: duplicates", restart, p, n, distinct)
+			}
+			if n != last+1 {
+				t.Errorf("restart %d poster %d: %d events up to seq %d: a gap, events were lost", restart, p, n, last)
+			}
+			if n < acked[p].Load() {
+				t.Errorf("restart %d poster %d: %d events stored, %d acknowledged: acknowledged events lost", restart, p, n, acked[p].Load())
+			}
+		}
+		if restart < 3 {
+			in.stop()
+		}
+	}
+	in.stop()
+}
+
+func TestHelpAndUsage(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"--help"}, 0, "Commands:"},
+		{[]string{}, 2, "Usage: shoseki"},
+		{[]string{"bogus"}, 2, "unknown command"},
+		{[]string{"serve", "--help"}, 0, "SHOSEKI_BOOTSTRAP_TOKEN"},
+		{[]string{"ingest", "--help"}, 0, "-format"},
+		{[]string{"search", "--help"}, 0, "-json"},
+		{[]string{"search"}, 2, "QUERY"},
+		{[]string{"user", "token", "create", "--role", "god", "--data", t.TempDir()}, 2, "unknown role"},
+		{[]string{"version"}, 0, "shoseki"},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(binary, tt.args...)
+		cmd.Env = append(os.Environ(), "SHOSEKI_TOKEN=x")
+		out, _ := cmd.CombinedOutput()
+		if got := cmd.ProcessState.ExitCode(); got != tt.code {
+			t.Errorf("shoseki %v: exit %d, want %d\n%s", tt.args, got, tt.code, out)
+		}
+		if !strings.Contains(string(out), tt.contains) {
+			t.Errorf("shoseki %v: output lacks %q:\n%s", tt.args, tt.contains, out)
+		}
+	}
+}
