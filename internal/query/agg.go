@@ -221,7 +221,8 @@ func (s *avgState) result() event.Value {
 }
 
 // minMaxState keeps the least (or greatest) value: numerically among
-// numbers and times when there are any, else by text.
+// numbers, numeric strings (answered as numbers) and times when there are
+// any, else by text.
 type minMaxState struct {
 	max    bool
 	num    event.Value
@@ -239,6 +240,9 @@ func (s *minMaxState) put(v event.Value) {
 	if n, ok := toNumber(v); ok && v.Type() != event.TypeBool {
 		f := n.float()
 		if s.num.IsNull() || (s.max && f > s.numKey) || (!s.max && f < s.numKey) {
+			if v.Type() == event.TypeString {
+				v = n.value() // a numeric string answers as the number
+			}
 			s.num, s.numKey = v, f
 		}
 		return

@@ -297,8 +297,9 @@ func (x *executor) run(ctx context.Context, s Searcher) (*Result, error) {
 	// Otherwise collect events: the newest N, the first N in sort order,
 	// or the newest per dedup key.
 	col, implicit := x.collector(evPipes[ns:])
+	// Newest first: what is kept when a bound is reached is the newest.
+	req.NewestFirst = true
 	if nh, ok := col.(*newestHeap); ok {
-		req.NewestFirst = true
 		req.Floor = nh.floor.Load
 	}
 	st, err := s.Search(ctx, req, func(e *event.Event) error {

@@ -84,7 +84,7 @@ func newTimechartAgg(p *TimechartPipe, x *executor) (*timechartAgg, error) {
 		t.bounded = true
 		t.loB, t.hiB = t.bucket(x.from), t.bucket(x.to-1)
 		if n := t.hiB - t.loB + 1; n > maxBuckets || n < 0 {
-			return nil, fmt.Errorf("timechart span=%s over this time range makes %d buckets, more than %d: use a larger span", formatSpan(span), n, maxBuckets)
+			return nil, fmt.Errorf("query: timechart span=%s over this time range makes %d buckets, more than %d: use a larger span", formatSpan(span), n, maxBuckets)
 		}
 	}
 	if p.By != "" {
@@ -186,7 +186,7 @@ func (t *timechartAgg) table() (*table, error) {
 		}
 		lo, hi = t.seenLo, t.seenHi
 		if hi-lo+1 > maxBuckets {
-			return nil, fmt.Errorf("timechart span=%s over the data makes %d buckets, more than %d: use a larger span or a time range", formatSpan(time.Duration(t.span)), hi-lo+1, maxBuckets)
+			return nil, fmt.Errorf("query: timechart span=%s over the data makes %d buckets, more than %d: use a larger span or a time range", formatSpan(time.Duration(t.span)), hi-lo+1, maxBuckets)
 		}
 	}
 	// Pick the series to show: the largest by received events.
