@@ -514,4 +514,3 @@ func (e *Engine) LoadState(r io.Reader) error {
 	}
 	return nil
 }
-

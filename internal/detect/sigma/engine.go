@@ -94,6 +94,15 @@ type variant struct {
 	residual []routeCond
 	routeF   int // index in Engine.routeFields, -1 if unrouted
 	product  string
+	id       int32 // index for the prefilter marks
+	pf       bool  // has a prefilter: evaluate only when marked
+	pfSlots  []int // slots of its prefilter literals
+}
+
+// routeEntry is a cached route: the variants and the slots to scan.
+type routeEntry struct {
+	variants []*variant
+	pfSlots  []int
 }
 
 type routeCond struct {
@@ -126,7 +135,8 @@ type Engine struct {
 	routeFields []string
 	routeIdx    []map[string][]*variant
 	unrouted    []*variant
-	cache       map[routeKey][]*variant
+	cache       map[routeKey]*routeEntry
+	pf          *prefilter
 	eidField    int // slot of winlog.event_id
 
 	matchedEpoch []uint32
@@ -147,7 +157,7 @@ func NewEngine(rs *RuleSet, opts Options) (*Engine, error) {
 		opts.MaxStates = 100_000
 	}
 	e := &Engine{opts: opts, maps: opts.Mappings, byRef: map[string]*compiledRule{}, slotIndex: map[string]int{},
-		cache: map[routeKey][]*variant{}}
+		cache: map[routeKey]*routeEntry{}}
 	if e.maps == nil {
 		e.maps = BuiltinMappings()
 	}
@@ -184,6 +194,7 @@ func NewEngine(rs *RuleSet, opts Options) (*Engine, error) {
 	e.corrState = newCorrelator(e)
 	e.buildCorrelations(corrRules)
 	e.matchedEpoch = make([]uint32, len(e.rules)+len(e.corrs))
+	e.buildPrefilter()
 	return e, nil
 }
 
@@ -296,23 +307,26 @@ func (e *Engine) Stats() Stats {
 }
 
 // candidates returns the variants routed to the current event.
-func (e *Engine) candidates(fi int, val string, eid int64) []*variant {
+func (e *Engine) candidates(fi int, val string, eid int64) *routeEntry {
 	k := routeKey{field: fi, value: val, eid: eid}
-	if vs, ok := e.cache[k]; ok {
-		return vs
+	if re, ok := e.cache[k]; ok {
+		return re
 	}
-	var out []*variant
+	re := &routeEntry{}
 	for _, v := range e.routeIdx[fi][val] {
 		if v.eids == nil || v.eids[eid] {
-			out = append(out, v)
+			re.variants = append(re.variants, v)
+			for _, s := range v.pfSlots {
+				re.pfSlots = appendUnique(re.pfSlots, s)
+			}
 		}
 	}
 	if len(e.cache) > 4096 {
 		clear(e.cache)
 	}
 	k.value = strings.Clone(val)
-	e.cache[k] = out
-	return out
+	e.cache[k] = re
+	return re
 }
 
 func (e *Engine) residualOK(v *variant) bool {
@@ -357,8 +371,19 @@ func (e *Engine) forCandidates(fn func(v *variant)) {
 		if !ok || v.Type() != event.TypeString {
 			continue
 		}
-		for _, cand := range e.candidates(fi, e.ctx.lower(v.Str()), eid) {
-			if (cand.eids == nil || cand.eids[eid]) && e.residualOK(cand) {
+		re := e.candidates(fi, e.ctx.lower(v.Str()), eid)
+		if len(re.variants) == 0 {
+			continue
+		}
+		for _, s := range re.pfSlots {
+			e.scanSlot(s)
+		}
+		epoch := e.ctx.epoch
+		for _, cand := range re.variants {
+			if cand.pf && e.pf.mark[cand.id] != epoch {
+				continue
+			}
+			if e.residualOK(cand) {
 				fn(cand)
 			}
 		}

@@ -36,6 +36,33 @@ type evalCtx struct {
 	arena   []byte
 	explain *[]MatchDetail
 	curSel  string
+	kwEpoch uint32
+	kwNames []string // keyword-searchable fields of the event
+	kwVals  []string // their values, lowercased
+	kwRaw   []string // their values as they are
+}
+
+// keywordTexts returns the lowercased values of the event's keyword-
+// searchable fields, computed once per event: every string field except
+// event.original, which is searched only when the event has no message and
+// is not a decoded Windows event (whose Data fields hold all its text).
+func (c *evalCtx) keywordTexts() []string {
+	if c.kwEpoch == c.epoch {
+		return c.kwVals
+	}
+	c.kwEpoch = c.epoch
+	c.kwNames, c.kwVals, c.kwRaw = c.kwNames[:0], c.kwVals[:0], c.kwRaw[:0]
+	skipOriginal := c.ev.Has(event.FieldMessage) || c.ev.GetString(event.FieldModule) == "windows"
+	for i := range c.ev.Fields {
+		f := &c.ev.Fields[i]
+		if (f.Name == event.FieldOriginal && skipOriginal) || f.Value.Type() != event.TypeString {
+			continue
+		}
+		c.kwNames = append(c.kwNames, f.Name)
+		c.kwRaw = append(c.kwRaw, f.Value.Str())
+		c.kwVals = append(c.kwVals, c.lower(f.Value.Str()))
+	}
+	return c.kwVals
 }
 
 func (c *evalCtx) reset(ev *event.Event) {
@@ -419,21 +446,14 @@ func segIndex(s, seg string) int {
 	return -1
 }
 
-// evalKeywords matches field-less values against every string field of the
-// event except event.original (which is searched only when the event has
-// no message).
+// evalKeywords matches field-less values against the keyword-searchable
+// fields (see keywordTexts).
 func (c *evalCtx) evalKeywords(it *item) bool {
-	hasMessage := c.ev.Has(event.FieldMessage)
+	lows := c.keywordTexts()
 	match := func(g []matcher) bool {
-		for i := range c.ev.Fields {
-			f := &c.ev.Fields[i]
-			if f.Name == event.FieldOriginal && hasMessage {
-				continue
-			}
-			if f.Value.Type() != event.TypeString {
-				continue
-			}
-			sv := slotVal{present: true, name: f.Name, v: f.Value}
+		for i, low := range lows {
+			sv := slotVal{epoch: c.epoch, present: true, name: c.kwNames[i], v: event.String(c.kwRaw[i]),
+				text: c.kwRaw[i], lower: low, textOK: true}
 			for j := range g {
 				if c.matchValue(&g[j], &sv) {
 					if c.explain != nil {
