@@ -61,7 +61,9 @@ type group struct {
 }
 
 type correlator struct {
-	e       *Engine
+	e         *Engine
+	nextClose int64 // earliest time a window with an upper-bound condition closes
+	pending   bool  // some such window is open
 	groups  map[string]*group // corr index + "\x1e" + key
 	maxSeen int64
 	n       uint64
@@ -222,10 +224,17 @@ func (c *correlator) tick(t int64, emit func(Signal)) bool {
 // sweep closes due windows and drops idle groups.
 func (c *correlator) sweep(emit func(Signal)) {
 	allow := int64(c.e.opts.OutOfOrder)
+	c.pending = false
 	for k, g := range c.groups {
 		span := int64(g.corr.c.Timespan)
 		if !g.corr.monotone {
 			c.closeWindows(g, emit)
+			if len(g.entries) > 0 {
+				end := g.entries[0].T + span + allow
+				if !c.pending || end < c.nextClose {
+					c.nextClose, c.pending = end, true
+				}
+			}
 		}
 		if len(g.entries) == 0 || g.entries[len(g.entries)-1].T < c.maxSeen-span-allow {
 			delete(c.groups, k)
@@ -282,6 +291,23 @@ func (c *correlator) add(cr *corrRule, vals []string, en entry, ev *event.Event,
 		return
 	}
 	c.closeWindows(g, emit)
+	if len(g.entries) > 0 {
+		end := g.entries[0].T + span + int64(c.e.opts.OutOfOrder)
+		if !c.pending || end < c.nextClose {
+			c.nextClose, c.pending = end, true
+		}
+	}
+}
+
+// onTime moves event time forward for every event processed and closes the
+// windows that are due (cheap unless one is).
+func (c *correlator) onTime(t int64, emit func(Signal)) {
+	if t > c.maxSeen {
+		c.maxSeen = t
+	}
+	if c.pending && c.maxSeen > c.nextClose {
+		c.sweep(emit)
+	}
 }
 
 // closeWindows evaluates the group's windows that event time has passed.

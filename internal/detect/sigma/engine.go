@@ -421,6 +421,9 @@ func (e *Engine) Process(ev *event.Event, emit func(Signal)) {
 			e.corrState.observe(c, cr.rule, v, ev, emit)
 		}
 	})
+	if len(e.corrs) > 0 {
+		e.corrState.onTime(ev.Time, emit)
+	}
 }
 
 func (e *Engine) explainVariant(v *variant) []MatchDetail {
