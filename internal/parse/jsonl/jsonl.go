@@ -220,7 +220,8 @@ func (d *decoder) object(pathLen int, pathHash uint32, depth int, group int32) b
 		sc := d.sc
 		sc.path = sc.path[:pathLen]
 		h := pathHash
-		if pathLen > 0 {
+		top := depth == 1
+		if !top {
 			sc.path = append(sc.path, '.')
 			h = (h ^ '.') * fnvPrime
 		}
@@ -228,7 +229,7 @@ func (d *decoder) object(pathLen int, pathHash uint32, depth int, group int32) b
 		for i := 0; i < len(key); i++ {
 			h = (h ^ uint32(key[i])) * fnvPrime
 		}
-		topKey, top := "", pathLen == 0
+		topKey := ""
 		if top {
 			topKey = key
 		}
