@@ -60,9 +60,10 @@ type Result struct {
 	Stats store.Stats
 	// Took is the wall time of Run.
 	Took time.Duration
-	// Truncated reports that the answer is incomplete because of a bound
-	// the query did not ask for: more events matched than Limit, or
-	// MaxGroups dropped groups or values.
+	// Truncated reports that the answer may be incomplete because of a
+	// bound the query did not ask for: Limit events were returned (the
+	// store may skip older blocks unseen, so more may exist), or MaxGroups
+	// dropped groups, values or events.
 	Truncated bool
 }
 
@@ -493,7 +494,10 @@ func (c *newestHeap) offer(e *event.Event) error {
 	return nil
 }
 
-func (c *newestHeap) dropped() bool { return c.drop }
+// dropped reports an event not kept, or the heap full: a store that skips
+// blocks below the floor does not show what it skipped, so a full heap
+// means "there may be more".
+func (c *newestHeap) dropped() bool { return c.drop || (c.n > 0 && len(c.h.list) == c.n) }
 
 func (c *newestHeap) events() []*event.Event {
 	list := c.h.list

@@ -164,6 +164,18 @@ func goldenQuery(t *testing.T, path string, line int, s *SliceSearcher, text str
 	if err != nil {
 		return "error: " + err.Error()
 	}
+	got := runFormatted(s, q, opt, ids)
+	// The printed query must mean the same: run it too.
+	q2, err := Parse(q.String())
+	if err != nil {
+		t.Errorf("%s:%d: String() %q does not parse: %v", path, line, q.String(), err)
+	} else if got2 := runFormatted(s, q2, opt, ids); got2 != got {
+		t.Errorf("%s:%d: String() %q answers differently:\n%s\nwant:\n%s", path, line, q.String(), got2, got)
+	}
+	return got
+}
+
+func runFormatted(s Searcher, q *Query, opt Options, ids bool) string {
 	res, err := Run(context.Background(), s, q, opt)
 	if err != nil {
 		return "error: " + err.Error()
