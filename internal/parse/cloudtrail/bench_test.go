@@ -1,0 +1,49 @@
+package cloudtrail
+
+import (
+	"os"
+	"testing"
+
+	"github.com/shoseki/shoseki/internal/event"
+)
+
+// BenchmarkDecode decodes the records of the shared exfiltration data set
+// (about 1.3 KB each) one by one.
+func BenchmarkDecode(b *testing.B) {
+	lines := readLines(b, sharedData(b, exfiltration))
+	total := 0
+	for _, l := range lines {
+		total += len(l)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(total / len(lines)))
+	var ev event.Event
+	n := 0
+	for b.Loop() {
+		ev.Reset()
+		if err := Decode(lines[n%len(lines)], testMeta, &ev); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDecodeAll decodes an S3 log object {"Records":[…]} built from the
+// golden records.
+func BenchmarkDecodeAll(b *testing.B) {
+	data, err := os.ReadFile("testdata/golden/s3object.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	n := 0
+	for b.Loop() {
+		err := DecodeAll(data, testMeta, func(*event.Event) error { n++; return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
