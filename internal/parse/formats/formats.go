@@ -12,6 +12,8 @@ import (
 	"bytes"
 
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/cef"
+	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
 )
@@ -21,7 +23,10 @@ import (
 func All() []parse.Format {
 	return []parse.Format{
 		// Specific JSON formats (cloudtrail, ...) go before json.
+		cloudtrail.Format(),
 		jsonl.Format(),
+		cef.Format(),
+		cef.LEEFFormat(),
 		syslog.Format(),
 	}
 }
