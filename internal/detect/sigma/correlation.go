@@ -62,11 +62,11 @@ type group struct {
 
 type correlator struct {
 	e         *Engine
-	nextClose int64 // earliest time a window with an upper-bound condition closes
-	pending   bool  // some such window is open
-	groups  map[string]*group // corr index + "\x1e" + key
-	maxSeen int64
-	n       uint64
+	nextClose int64             // earliest time a window with an upper-bound condition closes
+	pending   bool              // some such window is open
+	groups    map[string]*group // corr index + "\x1e" + key
+	maxSeen   int64
+	n         uint64
 }
 
 func newCorrelator(e *Engine) *correlator {

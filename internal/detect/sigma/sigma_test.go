@@ -207,7 +207,7 @@ func TestConditions(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, y, want string
-		line      int
+		line          int
 	}{
 		{"yaml", "title: x\ndetection: [\n", "YAML", 2},
 		{"no title", "id: x\ndetection:\n  s:\n    A: 1\n  condition: s\n", "missing title", 1},
