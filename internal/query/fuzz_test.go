@@ -11,7 +11,7 @@ import (
 
 // fuzzEvents is a small data set the fuzzer runs every parsed query over.
 var fuzzEvents = func() *SliceSearcher {
-	data, err := os.ReadFile("testdata/pipes.test")
+	data, err := os.ReadFile("testdata/pipes.golden")
 	if err != nil {
 		panic(err)
 	}
@@ -33,7 +33,7 @@ var fuzzEvents = func() *SliceSearcher {
 // prints to a String that parses back to the same String, and that running
 // any parsed query does not panic.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.test")
+	files, _ := filepath.Glob("testdata/*.golden")
 	for _, file := range files {
 		for _, q := range goldenQueries(f, file) {
 			f.Add(q)
@@ -94,7 +94,7 @@ func goldenQueries(tb testing.TB, path string) []string {
 // TestGoldenRoundTrip checks the printing property of FuzzParse over every
 // golden query, in the normal test run.
 func TestGoldenRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.test")
+	files, _ := filepath.Glob("testdata/*.golden")
 	for _, file := range files {
 		for _, s := range goldenQueries(t, file) {
 			q, err := Parse(s)

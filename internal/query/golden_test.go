@@ -19,12 +19,12 @@ import (
 	"github.com/shoseki/shoseki/internal/filter"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testdata/*.test")
+var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testdata/*.golden")
 
 // goldenNow is "now" for relative times in the golden files.
 var goldenNow = time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
 
-// TestGolden runs the data-driven files testdata/*.test. Each holds blocks
+// TestGolden runs the data-driven files testdata/*.golden. Each holds blocks
 // separated by blank lines:
 //
 //	load                      NDJSON events replacing the data set
@@ -44,12 +44,12 @@ var goldenNow = time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
 // Lines starting with # are comments. go test -rewrite regenerates the
 // expected blocks; review the diff.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.test")
+	files, err := filepath.Glob("testdata/*.golden")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
 	}
 	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".test"), func(t *testing.T) { runGoldenFile(t, f) })
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".golden"), func(t *testing.T) { runGoldenFile(t, f) })
 	}
 }
 
