@@ -120,8 +120,9 @@ type decoder struct {
 	groups int32
 	sc     *scratch
 	ev     *event.Event
-	base   int // index in ev.Fields of the first field of this record
-	leaves int // leaf values seen, for MaxFields
+	base   int         // index in ev.Fields of the first field of this record
+	leaves int         // leaf values seen, for MaxFields
+	stamp  event.Value // the top-level @timestamp scalar, null when absent
 	err    *parse.SyntaxError
 }
 
@@ -165,7 +166,7 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		return d.err
 	}
 	d.resolve()
-	finish(src, meta, ev)
+	finish(src, d.stamp, meta, ev)
 	return nil
 }
 
@@ -368,6 +369,10 @@ const (
 // array instance with the same name are folded into one array. value has
 // checked MaxFields.
 func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bool, v event.Value) {
+	if top && group == 0 && topKey == event.FieldTimestamp {
+		d.stamp = v // kept out of Fields: it becomes Event.Time
+		return
+	}
 	sc, ev := d.sc, d.ev
 	name := sc.path[:pathLen]
 	if 2*(len(sc.slots)+1) > len(sc.table) {
@@ -678,17 +683,19 @@ var fallbackTimeKeys = [...]string{"timestamp", "time", "eventTime", "ts", "date
 
 // finish types well-known fields and sets @timestamp, event.created and
 // event.original.
-func finish(src string, meta *parse.Meta, ev *event.Event) {
+func finish(src string, stamp event.Value, meta *parse.Meta, ev *event.Event) {
 	loc := meta.Loc()
 	haveTime, haveCreated, haveOriginal := false, false, false
+	if t, ok := timeOf(stamp, loc, unitMillis); ok {
+		ev.Time = t.UnixNano()
+		haveTime = true
+	}
 	for i := 0; i < len(ev.Fields); i++ {
 		f := &ev.Fields[i]
 		switch name := f.Name; {
 		case name == event.FieldTimestamp:
-			if t, ok := timeOf(f.Value, loc, unitMillis); ok {
-				ev.Time = t.UnixNano()
-				haveTime = true
-			}
+			// An array (or nested-path) @timestamp: not a time, and never
+			// a member of Fields.
 			ev.Fields = append(ev.Fields[:i], ev.Fields[i+1:]...)
 			i--
 		case name == "ip" || strings.HasSuffix(name, ".ip"):
