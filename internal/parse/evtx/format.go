@@ -21,7 +21,7 @@ var ErrWholeFile = errors.New("evtx: records are decoded per file with evtx.Deco
 
 // Format returns the EVTX format for the format table. Detect recognizes
 // the file signature "ElfFile\0" at the start of the data; Decode returns
-// ErrWholeFile (the ingest path calls DecodeFile for files detected so).
+// ErrWholeFile, and DecodeAll reads a whole file held in memory.
 func Format() parse.Format {
 	return parse.Format{
 		Name:        FormatName,
@@ -29,6 +29,10 @@ func Format() parse.Format {
 		Detect:      Detect,
 		Decode: func([]byte, *parse.Meta, *event.Event) error {
 			return ErrWholeFile
+		},
+		DecodeAll: func(data []byte, meta *parse.Meta, emit func(*event.Event) error) error {
+			_, err := DecodeFile(bytes.NewReader(data), int64(len(data)), meta, emit)
+			return err
 		},
 	}
 }

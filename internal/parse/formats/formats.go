@@ -14,15 +14,19 @@ import (
 	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/cef"
 	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
+	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
+	"github.com/shoseki/shoseki/internal/parse/winevent"
 )
 
 // All returns the formats in detection priority order. The slice is new on
 // every call; callers may keep or change it.
 func All() []parse.Format {
 	return []parse.Format{
+		evtx.Format(), // binary files, recognized by their signature
 		// Specific JSON formats (cloudtrail, ...) go before json.
+		winevent.Format(),
 		cloudtrail.Format(),
 		jsonl.Format(),
 		cef.Format(),
