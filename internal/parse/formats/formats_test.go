@@ -1,6 +1,9 @@
 package formats
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,5 +59,69 @@ func TestDetect(t *testing.T) {
 				t.Errorf("Detect = %q (ok %v), want %q", f.Name, ok, tt.want)
 			}
 		})
+	}
+}
+
+// TestDetectRealData detects the format of the first lines of real files:
+// syslog for the loghub samples, a JSON format (cloudtrail when it is in
+// the table, else json) for CloudTrail NDJSON; and checks that the json and
+// syslog decoders' Detect give 0 for each other's lines.
+func TestDetectRealData(t *testing.T) {
+	root := repoRoot(t)
+	files := []struct{ path, want string }{
+		{"loghub/OpenSSH/OpenSSH_2k.log", "syslog"},
+		{"loghub/Linux/Linux_2k.log", "syslog"},
+		{"cloudtrail/ec2_proxy_s3_exfiltration/ec2_proxy_s3_exfiltration_2020-09-14011940.json", "json"},
+	}
+	other := map[string]string{"syslog": "json", "json": "syslog"}
+	for _, f := range files {
+		t.Run(filepath.Base(f.path), func(t *testing.T) {
+			p := filepath.Join(root, "..", "shared", "data", f.path)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Skipf("test data %s absent (%v): the shared corpus is not next to the repository", f.path, err)
+			}
+			all := bytes.Split(data, []byte("\n"))
+			want := f.want
+			if _, ok := ByName("cloudtrail"); ok && strings.Contains(f.path, "cloudtrail") {
+				want = "cloudtrail" // the more specific JSON format wins
+			}
+			got, ok := Detect(all[:min(len(all), 40)])
+			if !ok || got.Name != want {
+				t.Errorf("Detect = %q, %v; want %q", got.Name, ok, want)
+			}
+			self, _ := ByName(f.want)
+			o, _ := ByName(other[f.want])
+			for i, line := range all {
+				if len(line) == 0 {
+					continue
+				}
+				if s := o.Detect(line); s != 0 {
+					t.Errorf("line %d: %s.Detect = %d, want 0", i+1, o.Name, s)
+				}
+				if s := self.Detect(line); s < 75 {
+					t.Errorf("line %d: %s.Detect = %d, want at least 75", i+1, self.Name, s)
+				}
+			}
+		})
+	}
+}
+
+// repoRoot returns the directory holding go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root (go.mod) not found")
+		}
+		dir = parent
 	}
 }
