@@ -20,8 +20,9 @@ import (
 
 const (
 	bloomBlockBytes = 32
-	bloomBitsPerKey = 12 // about 0.5% false positives
+	bloomBitsPerKey = 10 // about 1% false positives
 	valuePrefix     = "\x00v:"
+	bigramPrefix    = "\x00b:"
 )
 
 var bloomSalt = [8]uint32{0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31}
@@ -103,6 +104,47 @@ func (t *tokenHasher) addTokens(hs []uint64, s string) []uint64 {
 	filter.EachToken(s, func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
 	filter.EachToken(strings.ToLower(s), func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
 	return hs
+}
+
+// addDigitBigrams appends the hashes of adjacent token pairs of s that are
+// both ASCII digits ("10.1.2.3" gives 10·1, 1·2, 2·3). A single-number
+// token is common everywhere, so an address or a version searched as
+// words prunes blocks only through these pairs.
+func (t *tokenHasher) addDigitBigrams(hs []uint64, s string) []uint64 {
+	prev := ""
+	filter.EachToken(s, func(tok string) {
+		if !isDigits(tok) {
+			prev = ""
+			return
+		}
+		if prev != "" {
+			hs = append(hs, hashBigram(prev, tok))
+		}
+		prev = tok
+	})
+	return hs
+}
+
+func hashBigram(a, b string) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	d.WriteString(bigramPrefix)
+	d.WriteString(a)
+	d.WriteString("\x00")
+	d.WriteString(b)
+	return d.Sum64()
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // addValue appends the hash of a whole value's lowercased text.

@@ -3,6 +3,7 @@ package local
 import (
 	"encoding/binary"
 	"math"
+	"net/netip"
 
 	"github.com/shoseki/shoseki/internal/event"
 )
@@ -19,15 +20,19 @@ import (
 // Sections: string and IP: u8 mode; mode 0 (dictionary): uvarint entries,
 // the entries' uvarint lengths, their bytes, then one index per value (u8
 // when there are at most 256 entries, else uvarint); mode 1 (raw): the
-// values' uvarint lengths, then their bytes. Int and time: zigzag varint
-// deltas from the previous value of the section (starting at 0). Float: u64
-// little endian bits. Bool: one byte. Array: appendValue of each value.
+// values' uvarint lengths, then their bytes; mode 2 (IP only, every value
+// in canonical form): per value u8 4 or 16, then the address bytes. Int:
+// zigzag varint deltas from the previous value of the section (starting at
+// 0). Time: zigzag varint of the value minus the row's @timestamp (such
+// times, event.created say, sit close to it). Float: u64 little endian bits.
+// Bool: one byte. Array: appendValue of each value.
 
 const (
 	colAllPresent = 1
 	mixedTypes    = 0xFF
 	strDict       = 0
 	strRaw        = 1
+	strIPBinary   = 2
 	numTypes      = 8
 )
 
@@ -42,7 +47,8 @@ type columnEncoder struct {
 
 // encode appends the encoding of vals (one per row; null = absent) to dst.
 // It returns the distinct strings when it used a dictionary (for indexing).
-func (c *columnEncoder) encode(dst []byte, vals []event.Value) []byte {
+// times are the rows' @timestamps.
+func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []byte {
 	n := len(vals)
 	present := 0
 	var seen [numTypes]int
@@ -86,7 +92,7 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value) []byte {
 		if seen[t] == 0 {
 			continue
 		}
-		sec := c.section(vals, t, seen[t])
+		sec := c.section(vals, times, t, seen[t])
 		dst = binary.AppendUvarint(dst, uint64(len(sec)))
 		dst = append(dst, sec...)
 	}
@@ -94,7 +100,7 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value) []byte {
 }
 
 // section encodes the values of type t (k of them).
-func (c *columnEncoder) section(vals []event.Value, t event.Type, k int) []byte {
+func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type, k int) []byte {
 	s := c.sec[t][:0]
 	switch t {
 	case event.TypeString, event.TypeIP:
@@ -140,6 +146,22 @@ func (c *columnEncoder) section(vals []event.Value, t event.Type, k int) []byte 
 					s = binary.AppendUvarint(s, uint64(id))
 				}
 			}
+		} else if t == event.TypeIP && allCanonicalIPs(vals) {
+			s = append(s, strIPBinary)
+			for _, v := range vals {
+				if v.Type() == t {
+					a, _ := netip.ParseAddr(v.Str())
+					if a.Is4() {
+						b := a.As4()
+						s = append(s, 4)
+						s = append(s, b[:]...)
+					} else {
+						b := a.As16()
+						s = append(s, 16)
+						s = append(s, b[:]...)
+					}
+				}
+			}
 		} else {
 			s = append(s, strRaw)
 			for _, v := range vals {
@@ -155,13 +177,20 @@ func (c *columnEncoder) section(vals []event.Value, t event.Type, k int) []byte 
 				}
 			}
 		}
-	case event.TypeInt, event.TypeTime:
+	case event.TypeInt:
 		var prev int64
 		for _, v := range vals {
 			if v.Type() == t {
 				n, _ := v.Raw()
 				s = binary.AppendVarint(s, int64(n)-prev)
 				prev = int64(n)
+			}
+		}
+	case event.TypeTime:
+		for i, v := range vals {
+			if v.Type() == t {
+				n, _ := v.Raw()
+				s = binary.AppendVarint(s, int64(n)-times[i])
 			}
 		}
 	case event.TypeFloat:
@@ -189,9 +218,25 @@ func (c *columnEncoder) section(vals []event.Value, t event.Type, k int) []byte 
 	return s
 }
 
-// decodeColumn decodes a column block of rows values into dst (resized to
-// rows; absent rows are null). Strings share buf, which must not be reused.
-func decodeColumn(buf []byte, rows int, dst []event.Value) ([]event.Value, error) {
+// allCanonicalIPs reports whether every IP value's text is the canonical
+// form of an address, so that the binary form gives it back exactly.
+func allCanonicalIPs(vals []event.Value) bool {
+	for _, v := range vals {
+		if v.Type() == event.TypeIP {
+			a, err := netip.ParseAddr(v.Str())
+			if err != nil || a.String() != v.Str() || a.Zone() != "" || a.Is4In6() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// decodeColumn decodes a column block of len(times) rows into dst (resized;
+// absent rows are null). times are the rows' @timestamps. Strings share
+// buf, which must not be reused.
+func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, error) {
+	rows := len(times)
 	dst = resizeValues(dst, rows)
 	d := decoder{b: buf}
 	flags := d.byte()
@@ -256,7 +301,7 @@ func decodeColumn(buf []byte, rows int, dst []event.Value) ([]event.Value, error
 			t = event.Type(types[k])
 		}
 		k++
-		v, err := secs[t].next()
+		v, err := secs[t].next(times[i])
 		if err != nil {
 			return nil, err
 		}
@@ -279,6 +324,7 @@ type sectionReader struct {
 	dict   []string
 	wide   bool // dictionary indexes are uvarints
 	raw    bool
+	ipBin  bool
 	lens   decoder
 	prev   int64
 	remain int
@@ -330,6 +376,11 @@ func (r *sectionReader) init(t event.Type, sec []byte, count int) error {
 				return formatErr("raw strings: %d bytes announced, %d present", total, len(sec)-r.d.off)
 			}
 			r.lens = decoder{b: sec[start:r.d.off]}
+		case strIPBinary:
+			if t != event.TypeIP {
+				return formatErr("binary addresses in a %s section", t)
+			}
+			r.ipBin = true
 		default:
 			return formatErr("bad string mode %d", mode)
 		}
@@ -346,7 +397,7 @@ func (r *sectionReader) init(t event.Type, sec []byte, count int) error {
 	return nil
 }
 
-func (r *sectionReader) next() (event.Value, error) {
+func (r *sectionReader) next(rowTime int64) (event.Value, error) {
 	if r.remain <= 0 {
 		return event.Value{}, formatErr("section exhausted")
 	}
@@ -354,7 +405,26 @@ func (r *sectionReader) next() (event.Value, error) {
 	var v event.Value
 	switch r.t {
 	case event.TypeString, event.TypeIP:
-		if r.raw {
+		if r.ipBin {
+			switch l := r.d.byte(); l {
+			case 4:
+				if b := r.d.bytes(4); r.d.err == nil {
+					v = event.IP(netip.AddrFrom4([4]byte(b)))
+				}
+			case 16:
+				if b := r.d.bytes(16); r.d.err == nil {
+					a := netip.AddrFrom16([16]byte(b))
+					if a.Is4In6() {
+						return v, formatErr("IPv4-mapped address in binary IPv6 form")
+					}
+					v = event.IP(a)
+				}
+			default:
+				if r.d.err == nil {
+					return v, formatErr("address of %d bytes", l)
+				}
+			}
+		} else if r.raw {
 			v = event.FromRaw(r.t, 0, bstr(r.d.bytes(r.lens.uvarint())))
 			if r.lens.err != nil {
 				return v, r.lens.err
@@ -373,9 +443,11 @@ func (r *sectionReader) next() (event.Value, error) {
 				v = event.FromRaw(r.t, 0, r.dict[id])
 			}
 		}
-	case event.TypeInt, event.TypeTime:
+	case event.TypeInt:
 		r.prev += r.d.varint()
 		v = event.FromRaw(r.t, uint64(r.prev), "")
+	case event.TypeTime:
+		v = event.FromRaw(r.t, uint64(rowTime+r.d.varint()), "")
 	case event.TypeFloat:
 		v = event.FromRaw(r.t, r.d.u64(), "")
 	case event.TypeBool:

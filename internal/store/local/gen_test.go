@@ -14,7 +14,13 @@ import (
 // lines and CloudTrail-like JSON records, each with its parsed ECS fields
 // and event.original holding the raw line. Values follow skewed
 // distributions (a few users and addresses are frequent, most are rare).
+type sshSession struct {
+	host, user, ip  string
+	pid, port, left int
+}
+
 type eventGen struct {
+	sessions []sshSession
 	rng     *rand.Rand
 	t       int64
 	users   []string
@@ -77,12 +83,16 @@ func (g *eventGen) uuid() string {
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", uint32(a>>32), uint16(a>>16), uint16(a), uint16(b>>48), b&0xffffffffffff)
 }
 
-// next returns a new event; time advances about 1 ms per event.
+// next returns a new event; time advances about 1 ms per event. As with
+// real parsers of these formats, @timestamp has whole seconds (the raw
+// lines carry no more) while event.created, the receive time, has
+// nanoseconds.
 func (g *eventGen) next() *event.Event {
 	g.t += int64(g.rng.IntN(2000)) * int64(time.Microsecond)
 	g.n++
 	// Slightly out of order, as in real ingestion.
 	t := g.t - int64(g.rng.IntN(500))*int64(time.Millisecond)
+	t -= t % int64(time.Second)
 	var e *event.Event
 	switch r := g.rng.IntN(10); {
 	case r < 4:
@@ -109,7 +119,7 @@ func ipv(s string) event.Value { return event.IP(netip.MustParseAddr(s)) }
 
 func (g *eventGen) common(e *event.Event, dataset, module string, t int64) {
 	e.Time = t
-	e.Set(event.FieldCreated, event.TimeNanos(t+int64(g.rng.IntN(3000))*int64(time.Millisecond)))
+	e.Set(event.FieldCreated, event.TimeNanos(g.t+int64(g.rng.IntN(3e9))))
 	e.Set(event.FieldDataset, event.String(dataset))
 	e.Set(event.FieldModule, event.String(module))
 	e.Set(event.FieldKind, event.String("event"))
@@ -118,9 +128,18 @@ func (g *eventGen) common(e *event.Event, dataset, module string, t int64) {
 func (g *eventGen) sshd(t int64) *event.Event {
 	e := &event.Event{}
 	g.common(e, "system.auth", "system", t)
-	host := g.hosts[g.rng.IntN(len(g.hosts))]
-	pid := 1000 + g.rng.IntN(60000)
-	user, ip, port := g.user(), g.ip(), 1024+g.rng.IntN(64000)
+	// A connection logs a few lines with the same pid, peer and user.
+	if len(g.sessions) < 64 {
+		g.sessions = append(g.sessions, sshSession{})
+	}
+	k := g.rng.IntN(len(g.sessions))
+	ss := &g.sessions[k]
+	if ss.left <= 0 {
+		*ss = sshSession{host: g.hosts[g.rng.IntN(len(g.hosts))], pid: 1000 + g.rng.IntN(60000), user: g.user(),
+			ip: g.ip(), port: 1024 + g.rng.IntN(64000), left: 1 + g.rng.IntN(6)}
+	}
+	ss.left--
+	host, pid, user, ip, port := ss.host, ss.pid, ss.user, ss.ip, ss.port
 	ts := time.Unix(0, t).UTC().Format(time.Stamp)
 	var msg, action, outcome string
 	switch k := g.rng.IntN(10); {
@@ -166,7 +185,11 @@ func (g *eventGen) web(t int64) *event.Event {
 	method := []string{"GET", "GET", "GET", "GET", "POST", "HEAD", "PUT"}[g.rng.IntN(7)]
 	path := g.paths[g.zPath.Uint64()]
 	status := []int{200, 200, 200, 200, 200, 304, 404, 301, 500, 403}[g.rng.IntN(10)]
-	size := g.rng.IntN(50000)
+	// Static resources have a fixed size; a fifth of requests are dynamic.
+	size := int(uint32(len(path))*2654435761%50000) + len(path)
+	if g.rng.IntN(5) == 0 {
+		size = g.rng.IntN(50000)
+	}
 	ref := []string{"-", "https://www.example.com/", "https://www.google.com/"}[g.rng.IntN(3)]
 	ua := g.agents[g.rng.IntN(6)]
 	user := "-"
@@ -209,7 +232,8 @@ func (g *eventGen) cloudtrail(t int64) *event.Event {
 	region := []string{"us-east-1", "us-east-1", "eu-west-1", "ap-northeast-1"}[g.rng.IntN(4)]
 	ua := g.agents[4+g.rng.IntN(5)]
 	eid, rid := g.uuid(), g.uuid()
-	key := fmt.Sprintf("ASIA%016X", g.rng.Uint64()%1e12)
+	uh := uint64(len(user))*0x9e3779b97f4a7c15 ^ uint64(user[0])<<32 ^ uint64(user[len(user)-1])
+	key := fmt.Sprintf("ASIA%016X", (uh+uint64(g.rng.IntN(3)))%1e12) // a few keys per user
 	acct := fmt.Sprintf("1234567891%02d", g.rng.IntN(5))
 	errCode := ""
 	if g.rng.IntN(15) == 0 {
@@ -217,7 +241,7 @@ func (g *eventGen) cloudtrail(t int64) *event.Event {
 	}
 	ts := time.Unix(0, t).UTC().Format("2006-01-02T15:04:05Z")
 	raw := fmt.Sprintf(`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA%X","arn":"arn:aws:iam::%s:user/%s","accountId":"%s","accessKeyId":"%s","userName":"%s","sessionContext":{"attributes":{"mfaAuthenticated":"false","creationDate":"%s"}}},"eventTime":"%s","eventSource":"%s","eventName":"%s","awsRegion":"%s","sourceIPAddress":"%s","userAgent":"%s","requestParameters":{"bucketName":"corp-data-%d","key":"reports/%d.csv"},"responseElements":null,"requestID":"%s","eventID":"%s","readOnly":%t,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"%s"%s}`,
-		g.rng.Uint32(), acct, user, acct, key, user, ts, ts, src, action, region, ip, ua, g.rng.IntN(20), g.rng.IntN(100000), rid, eid, g.rng.IntN(2) == 0, acct, errCode)
+		uint32(uh>>16), acct, user, acct, key, user, ts, ts, src, action, region, ip, ua, g.rng.IntN(20), g.rng.IntN(100000), rid, eid, g.rng.IntN(2) == 0, acct, errCode)
 	e.Set(event.FieldOriginal, event.String(raw))
 	e.Set(event.FieldAction, event.String(action))
 	e.Set("event.provider", event.String(src))

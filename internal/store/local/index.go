@@ -3,6 +3,7 @@ package local
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/filter"
@@ -122,4 +123,112 @@ func (x partIndex) NumRange(field string) (lo, hi float64, ok, pure bool) {
 		return 0, 0, false, false
 	}
 	return s.min, s.max, s.has, !s.impure && field != event.FieldID
+}
+
+// bigramPlan is the part of a filter that digit bigrams can prune: word
+// terms on text fields whose words include adjacent numbers (addresses,
+// versions, dates). filter.MayMatch asks the index about single tokens
+// only; a block passes only if both it and the plan allow a match.
+type bigramPlan struct {
+	op     int // planAnd, planOr, planTerm
+	kids   []*bigramPlan
+	fields []string
+	pairs  [][2]string
+}
+
+const (
+	planAnd = iota
+	planOr
+	planTerm
+)
+
+// newBigramPlan returns nil when the filter has nothing to check.
+func newBigramPlan(n filter.Node) *bigramPlan {
+	switch t := n.(type) {
+	case *filter.And, *filter.Or:
+		var nodes []filter.Node
+		op := planAnd
+		if a, ok := t.(*filter.And); ok {
+			nodes = a.Nodes
+		} else {
+			nodes, op = t.(*filter.Or).Nodes, planOr
+		}
+		p := &bigramPlan{op: op}
+		for _, c := range nodes {
+			k := newBigramPlan(c)
+			if k == nil && op == planOr {
+				return nil // an unprunable alternative
+			}
+			if k != nil {
+				p.kids = append(p.kids, k)
+			}
+		}
+		if len(p.kids) == 0 {
+			return nil
+		}
+		return p
+	case *filter.Term:
+		if t.Op != filter.OpEq && t.Op != filter.OpPhrase {
+			return nil
+		}
+		fields := filter.BareFields
+		if t.Field != "" {
+			if !filter.IsTextField(t.Field) {
+				return nil
+			}
+			fields = []string{t.Field}
+		}
+		words := filter.Tokens(strings.ToLower(t.Value), nil)
+		p := &bigramPlan{op: planTerm, fields: fields}
+		for i := 0; i+1 < len(words); i++ {
+			if isDigits(words[i]) && isDigits(words[i+1]) {
+				p.pairs = append(p.pairs, [2]string{words[i], words[i+1]})
+			}
+		}
+		if len(p.pairs) == 0 {
+			return nil
+		}
+		return p
+	}
+	return nil
+}
+
+// mayMatch reports whether the block may satisfy the plan.
+func (p *bigramPlan) mayMatch(x *blockIndex) bool {
+	if p == nil {
+		return true
+	}
+	switch p.op {
+	case planAnd:
+		for _, k := range p.kids {
+			if !k.mayMatch(x) {
+				return false
+			}
+		}
+		return true
+	case planOr:
+		for _, k := range p.kids {
+			if k.mayMatch(x) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range p.fields {
+		e := x.entry(f)
+		if e == nil {
+			continue
+		}
+		ok := true
+		for _, pr := range p.pairs {
+			if !x.p.bloomHas(e, hashBigram(pr[0], pr[1]), &x.bytes) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }

@@ -231,7 +231,7 @@ func (p *part) readEvents(bh *blockHeader) ([]*event.Event, error) {
 	counts := make([]int, n)
 	total := 0
 	for i := range bh.cols {
-		v, err := p.readColumn(bh, &bh.cols[i], nil)
+		v, err := p.readColumn(&bh.cols[i], times, nil)
 		if err != nil {
 			return nil, err
 		}

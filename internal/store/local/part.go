@@ -138,6 +138,7 @@ type partWriter struct {
 	hashes    []uint64
 	seenStr   map[string]struct{}
 	raw, comp []byte
+	times     []int64
 	err       error
 }
 
@@ -192,12 +193,14 @@ func (w *partWriter) flushBlock() {
 	bh := blockHeader{rows: uint32(n), minT: math.MaxInt64, maxT: math.MinInt64, minSeq: math.MaxUint64}
 	// Row meta: times and sequence numbers as zigzag deltas.
 	raw := w.raw[:0]
+	w.times = w.times[:0]
 	var pt int64
 	var ps uint64
 	for _, e := range rows {
 		raw = binary.AppendVarint(raw, e.Time-pt)
 		raw = binary.AppendVarint(raw, int64(e.Seq-ps))
 		pt, ps = e.Time, e.Seq
+		w.times = append(w.times, e.Time)
 		bh.minT, bh.maxT = min(bh.minT, e.Time), max(bh.maxT, e.Time)
 		bh.minSeq, bh.maxSeq = min(bh.minSeq, e.Seq), max(bh.maxSeq, e.Seq)
 	}
@@ -244,7 +247,7 @@ func (w *partWriter) flushBlock() {
 	for _, id := range w.used {
 		vals := w.vals[w.local[id]]
 		ce := colEntry{col: id}
-		raw = w.colEnc.encode(raw[:0], vals)
+		raw = w.colEnc.encode(raw[:0], vals, w.times)
 		w.comp = w.enc.EncodeAll(raw, w.comp[:0])
 		ce.valOff, ce.valLen, ce.rawLen = w.valOff, uint32(len(w.comp)), uint32(len(raw))
 		w.writeValues(w.comp)
@@ -303,7 +306,9 @@ func (w *partWriter) indexValue(v event.Value, text bool, nr *numRange) {
 			w.seenStr[s] = struct{}{}
 		}
 		w.hashes = w.th.addTokens(w.hashes, s)
-		if !text {
+		if text {
+			w.hashes = w.th.addDigitBigrams(w.hashes, s)
+		} else {
 			w.hashes = w.th.addValue(w.hashes, s)
 		}
 	case event.TypeTime, event.TypeNull:
@@ -675,13 +680,14 @@ func decodeRowMeta(raw []byte, n int, times []int64, seqs []uint64) ([]int64, []
 	return times, seqs, nil
 }
 
-// readColumn decodes one column of a block into dst.
-func (p *part) readColumn(bh *blockHeader, c *colEntry, dst []event.Value) ([]event.Value, error) {
+// readColumn decodes one column of a block into dst; times are the block's
+// row times (from readRowMeta).
+func (p *part) readColumn(c *colEntry, times []int64, dst []event.Value) ([]event.Value, error) {
 	raw, err := p.readBlock(c.valOff, c.valLen, c.rawLen)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := decodeColumn(raw, int(bh.rows), dst)
+	vals, err := decodeColumn(raw, times, dst)
 	return vals, withPath(err, filepath.Join(p.dir, valuesFile), c.valOff)
 }
 

@@ -45,7 +45,7 @@ func (s *Store) Search(ctx context.Context, req store.Request, fn func(*event.Ev
 		}
 	}()
 
-	sr := &searcher{ctx: ctx, req: req, fn: fn, st: &st, filterFields: filter.Fields(req.Filter)}
+	sr := &searcher{ctx: ctx, req: req, fn: fn, st: &st, filterFields: filter.Fields(req.Filter), bigrams: newBigramPlan(req.Filter)}
 	if req.Fields != nil {
 		sr.outFields = append(slices.Clone(req.Fields), sr.filterFields...)
 	}
@@ -89,6 +89,7 @@ type searcher struct {
 	fn           func(*event.Event) error
 	st           *store.Stats
 	filterFields []string
+	bigrams      *bigramPlan
 	outFields    []string // nil: all
 
 	times  []int64
@@ -169,7 +170,7 @@ func (sr *searcher) searchPart(p *part) error {
 			continue
 		}
 		bi := blockIndex{p: p, b: bh}
-		may := filter.MayMatch(sr.req.Filter, &bi)
+		may := filter.MayMatch(sr.req.Filter, &bi) && sr.bigrams.mayMatch(&bi)
 		sr.st.BytesRead += bi.bytes
 		if !may {
 			sr.st.BlocksSkipped++
@@ -215,7 +216,7 @@ func (sr *searcher) searchBlock(p *part, bh *blockHeader) error {
 			return v, nil
 		}
 		sr.st.BytesRead += int64(c.valLen)
-		v, err := p.readColumn(bh, c, sr.takeVals())
+		v, err := p.readColumn(c, sr.times, sr.takeVals())
 		if err != nil {
 			return nil, err
 		}

@@ -37,7 +37,8 @@ type Options struct {
 	// 256Ki). The head may grow to 4×FlushEvents while flushes catch up;
 	// beyond that Append waits (back-pressure).
 	FlushEvents int
-	// BlockRows is the number of rows per block in parts (default 8192).
+	// BlockRows is the number of rows per block in parts (default 16384:
+	// against 8192 it saves about 4% of disk on mixed logs; see doc.go).
 	BlockRows int
 	// NoSync turns off fsync of the WAL and of parts: for tests and
 	// benchmarks only, it gives up durability across power loss.
@@ -76,7 +77,7 @@ func (o *Options) setDefaults() error {
 		o.FlushEvents = 256 << 10
 	}
 	if o.BlockRows <= 0 {
-		o.BlockRows = 8192
+		o.BlockRows = 16384
 	}
 	if o.BlockRows > 1<<20 {
 		return fmt.Errorf("store: Options.BlockRows %d is above the limit of %d", o.BlockRows, 1<<20)
