@@ -17,6 +17,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
+	"github.com/shoseki/shoseki/internal/parse/weblog"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
 )
 
@@ -31,6 +32,8 @@ func All() []parse.Format {
 		jsonl.Format(),
 		cef.Format(),
 		cef.LEEFFormat(),
+		weblog.ApacheFormat(),
+		weblog.NginxFormat(),
 		syslog.Format(),
 	}
 }
