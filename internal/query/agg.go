@@ -251,7 +251,7 @@ func (s *minMaxState) put(v event.Value) {
 		s.str = v
 		return
 	}
-	c := cmp3(v.Text(), s.str.Text())
+	c := cmp3(text(v), text(s.str))
 	if (s.max && c > 0) || (!s.max && c < 0) {
 		s.str = v
 	}

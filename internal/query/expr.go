@@ -2,6 +2,7 @@ package query
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -45,6 +46,7 @@ type BinaryExpr struct {
 type CallExpr struct {
 	Func string
 	Args []Expr
+	re   *regexp.Regexp // match() with a literal pattern, compiled once
 }
 
 func (e *LiteralExpr) String() string {
@@ -395,6 +397,13 @@ func (p *parser) exprCall(name string, start int) Expr {
 	p.leave()
 	if len(call.Args) < fn.minArgs || (fn.maxArgs >= 0 && len(call.Args) > fn.maxArgs) {
 		p.fail(start, "%s() takes %s", call.Func, fn.arity())
+	}
+	if lit, ok := call.Args[len(call.Args)-1].(*LiteralExpr); ok && call.Func == "match" {
+		re, err := regexp.Compile(lit.Value.Text())
+		if err != nil {
+			p.fail(start, "bad regular expression in match(): %v", err)
+		}
+		call.re = re
 	}
 	return call
 }

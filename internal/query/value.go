@@ -72,6 +72,13 @@ func (e *BinaryExpr) eval(r record) event.Value {
 }
 
 func (e *CallExpr) eval(r record) event.Value {
+	if e.re != nil {
+		v := e.Args[0].eval(r)
+		if v.IsNull() {
+			return v
+		}
+		return event.Bool(e.re.MatchString(text(v)))
+	}
 	fn := functions[e.Func]
 	args := make([]event.Value, len(e.Args))
 	for i, a := range e.Args {
@@ -175,6 +182,9 @@ func toNumber(v event.Value) (number, bool) {
 		return number{f: f}, true
 	case event.TypeString:
 		s := strings.TrimSpace(v.Str())
+		if !looksNumeric(s) {
+			return number{}, false
+		}
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return number{isInt: true, i: i}, true
 		}
@@ -183,6 +193,55 @@ func toNumber(v event.Value) (number, bool) {
 		}
 	}
 	return number{}, false
+}
+
+// looksNumeric reports whether s has the shape of a decimal number
+// ([+-]digits[.digits][e[+-]digits]), so that text is not handed to strconv
+// (whose errors allocate) when it cannot be one. "NaN" and "Inf" are not
+// numbers here.
+func looksNumeric(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// text is the text of v without copying strings.
+func text(v event.Value) string {
+	if v.Type() == event.TypeString || v.Type() == event.TypeIP {
+		return v.Str()
+	}
+	return v.Text()
 }
 
 // compareValues orders a and b (see the package's value semantics). ok is
@@ -214,7 +273,7 @@ func compareValues(a, b event.Value, fold bool) (int, bool) {
 			return cmp3(na.float(), nb.float()), true
 		}
 	}
-	sa, sb := a.Text(), b.Text()
+	sa, sb := text(a), text(b)
 	if fold && strings.EqualFold(sa, sb) {
 		return 0, true
 	}
@@ -338,7 +397,7 @@ func sortCompare(a, b event.Value) int {
 		ab, _ := b.Addr()
 		return aa.Compare(ab)
 	case 2:
-		return strings.Compare(a.Text(), b.Text())
+		return strings.Compare(text(a), text(b))
 	}
 	return 0
 }
