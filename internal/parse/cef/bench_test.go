@@ -30,6 +30,7 @@ func benchmarkLines(b *testing.B, decode func([]byte, *parse.Meta, *event.Event)
 	b.SetBytes(int64(total / len(lines)))
 	var ev event.Event
 	n := 0
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		ev.Reset()
 		if err := decode(lines[n%len(lines)], testMeta, &ev); err != nil {
@@ -38,6 +39,9 @@ func benchmarkLines(b *testing.B, decode func([]byte, *parse.Meta, *event.Event)
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
+	}
 }
 
 // BenchmarkDecodeCEF decodes typical CEF records.
