@@ -16,6 +16,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
 	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
+	"github.com/shoseki/shoseki/internal/parse/suricata"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
 	"github.com/shoseki/shoseki/internal/parse/weblog"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
@@ -29,6 +30,7 @@ func All() []parse.Format {
 		// Specific JSON formats (cloudtrail, ...) go before json.
 		winevent.Format(),
 		cloudtrail.Format(),
+		suricata.Format(),
 		jsonl.Format(),
 		cef.Format(),
 		cef.LEEFFormat(),
