@@ -182,8 +182,9 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// TestYearRollover checks that a year-less timestamp gets the year that
-// puts it closest to the receive time, in meta's zone.
+// TestYearRollover checks that a year-less timestamp gets the latest year
+// that does not put it more than a day after the receive time, in meta's
+// zone: logs come from the past (or from a clock slightly ahead).
 func TestYearRollover(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -199,7 +200,10 @@ func TestYearRollover(t *testing.T) {
 		{"Jan  1 00:00:01 h p: x", time.Date(2026, 12, 31, 23, 59, 50, 0, time.UTC), time.UTC, time.Date(2027, 1, 1, 0, 0, 1, 0, time.UTC)},
 		{"Jun 15 12:00:00 h p: x", time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC), time.UTC, time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)},
 		{"Aug  1 12:00:00 h p: x", time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), time.UTC, time.Date(2025, 8, 1, 12, 0, 0, 0, time.UTC)},
-		{"Jun  1 12:00:00 h p: x", time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), time.UTC, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)},
+		{"Jun  1 12:00:00 h p: x", time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), time.UTC, time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)},
+		{"Dec 10 06:55:46 h p: x", time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), time.UTC, time.Date(2025, 12, 10, 6, 55, 46, 0, time.UTC)},
+		{"Nov 22 11:00:00 h p: x", time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), time.UTC, time.Date(2026, 11, 22, 11, 0, 0, 0, time.UTC)},
+		{"Nov 22 13:00:00 h p: x", time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), time.UTC, time.Date(2025, 11, 22, 13, 0, 0, 0, time.UTC)},
 		{"Feb 29 12:00:00 h p: x", time.Date(2029, 1, 5, 0, 0, 0, 0, time.UTC), time.UTC, time.Date(2028, 2, 29, 12, 0, 0, 0, time.UTC)},
 		// Local zone: Dec 31 23:30 Berlin is 22:30 UTC, received 23:00 UTC (Jan 1 00:00 Berlin).
 		{"Dec 31 23:30:00 h p: x", time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC), berlin, time.Date(2026, 12, 31, 22, 30, 0, 0, time.UTC)},

@@ -133,36 +133,28 @@ func parseStamp3164(s string) (stamp3164, int, bool) {
 	return st, i, true
 }
 
-// halfYear bounds how far from the receive time a year-less timestamp may
-// land before a neighbouring year is considered.
-const halfYear = 183 * 24 * time.Hour
+// maxAhead is how far past the receive time a year-less timestamp may land
+// (a sender's clock running ahead). Anything later belongs to an earlier
+// year: logs come from the past, so a "Dec 10" line read on Nov 21 is last
+// December's, not next month's (rsyslog and syslog-ng reason the same way).
+const maxAhead = 24 * time.Hour
 
-// resolve returns the time of st in loc. A year-less stamp gets the year of
-// recv's year and its neighbours that puts it closest to recv.
+// resolve returns the time of st in loc. A year-less stamp gets the latest
+// year (of recv's year and its neighbours) that does not put it more than
+// maxAhead after recv: a Dec 31 line received on Jan 1 is last year's, a
+// Jan 1 line received on Dec 31 from a clock a minute fast is next year's.
 func (st stamp3164) resolve(loc *time.Location, recv time.Time) (time.Time, bool) {
 	if st.year != 0 {
 		return st.at(st.year, loc)
 	}
 	ry := recv.In(loc).Year()
-	t, ok := st.at(ry, loc)
-	if ok {
-		d := t.Sub(recv)
-		if d <= halfYear && d >= -halfYear {
+	limit := recv.Add(maxAhead)
+	for _, y := range [4]int{ry + 1, ry, ry - 1, ry - 2} { // ry-2: Feb 29 seen from a year after a leap year's next
+		if t, ok := st.at(y, loc); ok && !t.After(limit) {
 			return t, true
 		}
 	}
-	// Far from recv, or not a date in that year (Feb 29): try the neighbours.
-	best, found := t, ok
-	for _, y := range [2]int{ry - 1, ry + 1} {
-		c, ok := st.at(y, loc)
-		if !ok {
-			continue
-		}
-		if !found || absDur(c.Sub(recv)) < absDur(best.Sub(recv)) {
-			best, found = c, true
-		}
-	}
-	return best, found
+	return time.Time{}, false
 }
 
 // at returns st in year y, or false when that date does not exist.
@@ -174,9 +166,3 @@ func (st stamp3164) at(y int, loc *time.Location) (time.Time, bool) {
 	return t, true
 }
 
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
-}
