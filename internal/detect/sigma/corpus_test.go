@@ -10,13 +10,14 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
 	"gopkg.in/yaml.v3"
 )
 
-// sigmaData returns ../shared/data/sigma relative to the repository root,
-// skipping the test when it is absent.
-func sigmaData(t testing.TB) string {
+// sharedData returns ../shared/data/<name> relative to the repository root
+// (the directory holding go.mod), skipping the test when it is absent.
+func sharedData(t testing.TB, name, probe string) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -32,12 +33,16 @@ func sigmaData(t testing.TB) string {
 		}
 		dir = parent
 	}
-	d := filepath.Join(dir, "..", "shared", "data", "sigma")
-	if _, err := os.Stat(filepath.Join(d, "rules")); err != nil {
-		t.Skipf("SigmaHQ data not present at %s (%v)", d, err)
+	d := filepath.Join(dir, "..", "shared", "data", name)
+	if _, err := os.Stat(filepath.Join(d, probe)); err != nil {
+		t.Skipf("test data not present at %s (%v)", d, err)
 	}
 	return d
 }
+
+// sigmaData returns ../shared/data/sigma (SigmaHQ rules and regression
+// data), skipping the test when it is absent.
+func sigmaData(t testing.TB) string { return sharedData(t, "sigma", "rules") }
 
 // ruleDirs are the SigmaHQ rule directories (rules*).
 func ruleDirs(t testing.TB) []string {
@@ -147,10 +152,20 @@ func regressionCases(t testing.TB) []regressionCase {
 	return cases
 }
 
-// loadCaseEvents is the seam for the EVTX reader: it returns the events of
-// a regression case. Today it decodes the evtx_dump .json twin of the .evtx
-// file with winevent; once internal/parse/evtx lands, decode c.Data itself.
+// loadCaseEvents returns the events of a regression case: its .evtx file
+// decoded by internal/parse/evtx (winevent.Normalize, as ingest does).
 func loadCaseEvents(t testing.TB, c regressionCase) []*event.Event {
+	t.Helper()
+	evs, err := decodeEVTXFile(c.Data)
+	if err != nil {
+		t.Fatalf("%s: %v", c.Data, err)
+	}
+	return evs
+}
+
+// loadCaseTwin returns the events of the case's evtx_dump .json twin,
+// decoded with winevent: the cross-check of the EVTX path.
+func loadCaseTwin(t testing.TB, c regressionCase) []*event.Event {
 	t.Helper()
 	twin := strings.TrimSuffix(c.Data, ".evtx") + ".json"
 	data, err := os.ReadFile(twin)
@@ -169,6 +184,41 @@ func loadCaseEvents(t testing.TB, c regressionCase) []*event.Event {
 	return evs
 }
 
+// decodeEVTXFile decodes every record of an EVTX file into events, numbered
+// from 1 in file order (so signals carry an event id).
+func decodeEVTXFile(path string) ([]*event.Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	meta := &parse.Meta{Received: time.Unix(0, 0).UTC(), Input: "file"}
+	var evs []*event.Event
+	_, err = evtx.DecodeFile(f, fi.Size(), meta, func(ev *event.Event) error {
+		ev.Seq = uint64(len(evs) + 1)
+		evs = append(evs, ev)
+		return nil
+	})
+	return evs, err
+}
+
+// countMatches counts the events that rule id matches.
+func countMatches(e *Engine, evs []*event.Event, id string) int {
+	n := 0
+	for _, ev := range evs {
+		for _, x := range e.Explain(ev) {
+			if x.Rule.ID == id {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // TestRegressionData runs the whole rule set over every regression case and
 // asserts the case's rule matches at least match_count events.
 func TestRegressionData(t *testing.T) {
@@ -181,13 +231,14 @@ func TestRegressionData(t *testing.T) {
 	for _, c := range cases {
 		t.Run(filepath.Base(c.Dir), func(t *testing.T) {
 			evs := loadCaseEvents(t, c)
-			got := 0
-			for _, ev := range evs {
-				for _, x := range e.Explain(ev) {
-					if x.Rule.ID == c.RuleID {
-						got++
-					}
-				}
+			got := countMatches(e, evs, c.RuleID)
+			// Cross-check: the .json twin holds the same records as
+			// evtx_dump renders them; the rule must match it equally.
+			twin := loadCaseTwin(t, c)
+			if len(twin) != len(evs) {
+				t.Errorf("%d events from the .evtx, %d from the .json twin", len(evs), len(twin))
+			} else if tg := countMatches(e, twin, c.RuleID); tg != got {
+				t.Errorf("rule %s: %d matches on the .evtx events, %d on the .json twin", c.RuleID, got, tg)
 			}
 			if got < c.MatchCount {
 				t.Errorf("rule %s (%s): %d matches in %d events, want ≥ %d", c.RuleID, c.Title, got, len(evs), c.MatchCount)
@@ -196,5 +247,5 @@ func TestRegressionData(t *testing.T) {
 			pass++
 		})
 	}
-	t.Logf("regression cases: %d of %d pass", pass, len(cases))
+	t.Logf("regression cases: %d of %d pass (events decoded from .evtx, cross-checked with the .json twins)", pass, len(cases))
 }
