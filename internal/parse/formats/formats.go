@@ -12,6 +12,7 @@ import (
 	"bytes"
 
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/awslb"
 	"github.com/shoseki/shoseki/internal/parse/cef"
 	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
 	"github.com/shoseki/shoseki/internal/parse/evtx"
@@ -36,6 +37,8 @@ func All() []parse.Format {
 		cef.LEEFFormat(),
 		weblog.ApacheFormat(),
 		weblog.NginxFormat(),
+		awslb.ALBFormat(),
+		awslb.ELBFormat(),
 		syslog.Format(),
 	}
 }
