@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/parse/formats"
 	"github.com/shoseki/shoseki/internal/parse/awslb"
+	"github.com/shoseki/shoseki/internal/parse/formats"
 )
 
 // samples holds typical records of each format of the table (and of the
