@@ -40,8 +40,8 @@ func TestColumnSizes(t *testing.T) {
 	}
 	t.Logf("flush took %v", time.Since(start))
 	type agg struct {
-		name              string
-		val, raw, bloom   int64
+		name            string
+		val, raw, bloom int64
 	}
 	m := map[string]*agg{}
 	var meta int64

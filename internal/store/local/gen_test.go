@@ -21,23 +21,23 @@ type sshSession struct {
 
 type eventGen struct {
 	sessions []sshSession
-	rng     *rand.Rand
-	t       int64
-	users   []string
-	ips     []string
-	hosts   []string
-	paths   []string
-	agents  []string
-	actions []string
-	zUser   *rand.Zipf
-	zIP     *rand.Zipf
-	zPath   *rand.Zipf
+	rng      *rand.Rand
+	t        int64
+	users    []string
+	ips      []string
+	hosts    []string
+	paths    []string
+	agents   []string
+	actions  []string
+	zUser    *rand.Zipf
+	zIP      *rand.Zipf
+	zPath    *rand.Zipf
 	// RawBytes counts the bytes of event.original generated.
 	RawBytes int64
 	n        int64
 }
 
-var genStart = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+var genStart = time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC).UnixNano()
 
 func newEventGen(seed uint64) *eventGen {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))

@@ -14,9 +14,9 @@ var errMergeAborted = errors.New("merge aborted: store closing")
 
 // minMergeRatio is the least (total rows / largest part's rows) a merge
 // must achieve: parts are merged only with others of similar size, so each
-// event is rewritten about log4(parts) times (tiered merging, as in
-// VictoriaMetrics).
-const minMergeRatio = 4
+// event is rewritten about log3(parts) times (tiered merging, as in
+// VictoriaMetrics), and a day holds a few parts per size tier.
+const minMergeRatio = 3
 
 // pickMerge chooses parts of one day to merge and marks them as merging.
 func (s *Store) pickMerge() []*part {
@@ -101,6 +101,13 @@ func (s *Store) merge(src []*part) error {
 	})
 	if err != nil {
 		return err
+	}
+	if s.testHook != nil {
+		if err := s.testHook("merge-after-rename"); err != nil {
+			merged.onZero = nil
+			merged.unref()
+			return err
+		}
 	}
 	merged.ref() // our reference, dropped below
 	defer merged.unref()

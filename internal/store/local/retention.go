@@ -8,8 +8,8 @@ import (
 // applyRetention drops whole day partitions older than Retention and, while
 // parts take more than MaxBytes, the oldest days (never the newest one).
 // Parts in use by searches are deleted when their last search ends.
-func (s *Store) applyRetention(now time.Time) error {
-	if s.opts.Retention <= 0 && s.opts.MaxBytes <= 0 {
+func (s *Store) applyRetention(now time.Time, retention time.Duration, maxBytes int64) error {
+	if retention <= 0 && maxBytes <= 0 {
 		return nil
 	}
 	s.mu.Lock()
@@ -25,8 +25,8 @@ func (s *Store) applyRetention(now time.Time) error {
 	}
 	slices.Sort(days)
 	drop := map[string]bool{}
-	if s.opts.Retention > 0 {
-		cutoff := now.Add(-s.opts.Retention)
+	if retention > 0 {
+		cutoff := now.Add(-retention)
 		for _, d := range days {
 			start, err := time.Parse("2006-01-02", d)
 			if err != nil {
@@ -38,9 +38,9 @@ func (s *Store) applyRetention(now time.Time) error {
 			}
 		}
 	}
-	if s.opts.MaxBytes > 0 {
+	if maxBytes > 0 {
 		for _, d := range days[:max(len(days)-1, 0)] {
-			if total <= s.opts.MaxBytes {
+			if total <= maxBytes {
 				break
 			}
 			if !drop[d] {

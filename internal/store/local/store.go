@@ -57,6 +57,9 @@ type Options struct {
 	// FS is the filesystem the store writes through (default vfs.OS); tests
 	// substitute one that fails on purpose.
 	FS vfs.FS
+	// NoBackgroundMerge turns off background merges (tests and tools that
+	// want to control the part layout; retention still runs).
+	NoBackgroundMerge bool
 	// MergeFanIn is the most parts merged at once (default 8).
 	MergeFanIn int
 	// PartCompression is the zstd level of parts (default
@@ -132,6 +135,11 @@ type Store struct {
 	flushMu    sync.Mutex // one flush at a time; guards checkpoint
 	checkpoint uint64     // highest seq whose events are all in parts
 	nextPartID atomic.Uint64
+
+	// testHook, when set by a test, is called at named points of flushes and
+	// merges; a non-nil error aborts the operation on the spot, leaving the
+	// disk as a crash at that point would.
+	testHook func(point string) error
 
 	flushKick chan struct{}
 	mergeKick chan struct{}
@@ -368,10 +376,17 @@ func (s *Store) Append(ctx context.Context, events []*event.Event) error {
 		return nil
 	}
 	for _, e := range events {
+		nulls := false
 		for i := range e.Fields {
 			if n := e.Fields[i].Name; n == "" || n == event.FieldTimestamp || len(n) > maxNameLen {
 				return fmt.Errorf("store: event has an invalid field name %q (empty, @timestamp, or longer than %d bytes)", n, maxNameLen)
 			}
+			nulls = nulls || e.Fields[i].Value.IsNull()
+		}
+		if nulls {
+			// A null field is an absent one (Event.Set deletes them);
+			// columns cannot tell the two apart, so neither does the WAL.
+			e.Fields = slices.DeleteFunc(e.Fields, func(f event.Field) bool { return f.Value.IsNull() })
 		}
 	}
 	start := time.Now()
@@ -546,6 +561,11 @@ func (s *Store) flush() error {
 		events = append(events, t.events...)
 	}
 	parts, err := s.writeParts(events, flushSeq)
+	if err == nil && s.testHook != nil {
+		if herr := s.testHook("flush-before-checkpoint"); herr != nil {
+			return herr
+		}
+	}
 	if err == nil {
 		// The checkpoint commits the new parts: until it is durable, a
 		// restart removes them and replays their events from the WAL.
@@ -561,6 +581,11 @@ func (s *Store) flush() error {
 		return fmt.Errorf("store: flush: %w", err)
 	}
 	s.checkpoint = flushSeq
+	if s.testHook != nil {
+		if herr := s.testHook("flush-after-checkpoint"); herr != nil {
+			return herr
+		}
+	}
 	s.mu.Lock()
 	s.parts = append(s.parts, parts...)
 	s.flushing = s.flushing[len(tables):]
@@ -782,11 +807,11 @@ func (s *Store) maintenanceLoop() {
 		case <-s.mergeKick:
 		case <-t.C:
 		}
-		if err := s.applyRetention(time.Now()); err != nil {
+		if err := s.applyRetention(time.Now(), s.opts.Retention, s.opts.MaxBytes); err != nil {
 			s.log.Error("store: retention failed", "err", err)
 			s.m.backgroundError.Inc()
 		}
-		for {
+		for !s.opts.NoBackgroundMerge {
 			merged, err := s.mergeOnce()
 			if err != nil {
 				if !errors.Is(err, errMergeAborted) {

@@ -362,7 +362,7 @@ func (w *wal) write(batches []*walBatch, nextSeq *uint64) error {
 	if w.broken != nil {
 		return w.broken
 	}
-	if w.curSize >= w.segMax {
+	if w.curSize > walHeaderLen && w.curSize >= w.segMax {
 		if err := w.rotate(); err != nil {
 			return err
 		}

@@ -1,0 +1,185 @@
+package local
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoseki/shoseki/internal/event"
+)
+
+// codecValues covers every value type and the awkward corners of each.
+func codecValues() []struct {
+	name string
+	v    event.Value
+} {
+	return []struct {
+		name string
+		v    event.Value
+	}{
+		{"string", event.String("hello")},
+		{"empty string", event.String("")},
+		{"invalid utf8", event.String("a\xff\xfe\x80b")},
+		{"nul bytes", event.String("a\x00b\x00")},
+		{"unicode", event.String("Grüße, 世界 🌍")},
+		{"huge string", event.String(strings.Repeat("0123456789abcdef", 1<<16))},
+		{"int zero", event.Int(0)},
+		{"int negative", event.Int(-42)},
+		{"int max", event.Int(math.MaxInt64)},
+		{"int min", event.Int(math.MinInt64)},
+		{"float", event.Float(1.5)},
+		{"float negative zero", event.Float(math.Copysign(0, -1))},
+		{"float NaN", event.Float(math.NaN())},
+		{"float +Inf", event.Float(math.Inf(1))},
+		{"float tiny", event.Float(math.SmallestNonzeroFloat64)},
+		{"bool true", event.Bool(true)},
+		{"bool false", event.Bool(false)},
+		{"ipv4", event.IP(netip.MustParseAddr("192.0.2.1"))},
+		{"ipv6", event.IP(netip.MustParseAddr("2001:db8::1"))},
+		{"ipv4-mapped stored as v4", event.IP(netip.MustParseAddr("::ffff:10.0.0.1"))},
+		{"ip non-canonical text", event.FromRaw(event.TypeIP, 0, "010.000.000.001")},
+		{"time", event.Time(time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC))},
+		{"time zero", event.TimeNanos(0)},
+		{"time negative", event.TimeNanos(-1e18)},
+		{"time max", event.TimeNanos(math.MaxInt64)},
+		{"empty array", event.Array()},
+		{"array of strings", event.Array(event.String("a"), event.String(""), event.String("\xff"))},
+		{"mixed array", event.Array(event.Int(1), event.String("x"), event.IP(netip.MustParseAddr("10.0.0.1")), event.Value{}, event.Bool(true))},
+		{"nested array", event.Array(event.Array(event.Int(1), event.Array(event.Float(2.5))), event.String("y"))},
+	}
+}
+
+func TestWALEventsRoundTrip(t *testing.T) {
+	for _, c := range codecValues() {
+		t.Run(c.name, func(t *testing.T) {
+			in := []*event.Event{
+				{Time: 1, Fields: []event.Field{{Name: "f", Value: c.v}, {Name: "g", Value: event.String("x")}}},
+				{Time: -5, Fields: []event.Field{{Name: "g", Value: c.v}}},
+				{Time: math.MaxInt64},
+			}
+			out, err := decodeEvents(appendEvents(nil, in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out) != len(in) {
+				t.Fatalf("got %d events, want %d", len(out), len(in))
+			}
+			for i := range in {
+				if d := diffEvent(in[i], out[i], false); d != "" {
+					t.Errorf("event %d: %s", i, d)
+				}
+			}
+		})
+	}
+}
+
+func TestColumnRoundTrip(t *testing.T) {
+	for _, c := range codecValues() {
+		t.Run(c.name, func(t *testing.T) {
+			// All present; every other row absent; mixed with another type.
+			for _, layout := range []string{"all", "sparse", "mixed"} {
+				n := 37
+				vals := make([]event.Value, n)
+				times := make([]int64, n)
+				for i := range vals {
+					times[i] = int64(i*1e9) - 5e9
+					switch layout {
+					case "all":
+						vals[i] = c.v
+					case "sparse":
+						if i%2 == 0 {
+							vals[i] = c.v
+						}
+					case "mixed":
+						if i%3 == 0 {
+							vals[i] = event.Int(int64(i))
+						} else {
+							vals[i] = c.v
+						}
+					}
+				}
+				checkColumn(t, layout, vals, times)
+			}
+		})
+	}
+}
+
+func TestColumnEncodings(t *testing.T) {
+	// Dictionary (few distinct), raw (many distinct), binary IPs, wide
+	// dictionaries (more than 256 entries but few enough to pay off).
+	n := 2000
+	times := make([]int64, n)
+	cases := map[string]func(i int) event.Value{
+		"dict":      func(i int) event.Value { return event.String(fmt.Sprint("v", i%7)) },
+		"raw":       func(i int) event.Value { return event.String(fmt.Sprint("unique-", i)) },
+		"wide dict": func(i int) event.Value { return event.String(fmt.Sprint("v", i%600)) },
+		"ips":       func(i int) event.Value { return event.IP(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 1})) },
+		"ipv6":      func(i int) event.Value { return event.IP(netip.AddrFrom16([16]byte{0x20, 1, 0xd, 0xb8, 15: byte(i)})) },
+		"ints":      func(i int) event.Value { return event.Int(int64(i * i)) },
+		"times":     func(i int) event.Value { return event.TimeNanos(times[i] + int64(i)) },
+	}
+	for name, gen := range cases {
+		vals := make([]event.Value, n)
+		for i := range vals {
+			times[i] = int64(i) * 1e6
+			vals[i] = gen(i)
+		}
+		checkColumn(t, name, vals, times)
+	}
+}
+
+func checkColumn(t *testing.T, name string, vals []event.Value, times []int64) {
+	t.Helper()
+	var enc columnEncoder
+	buf := enc.encode(nil, vals, times)
+	got, err := decodeColumn(buf, times, nil)
+	if err != nil {
+		t.Fatalf("%s: decode: %v", name, err)
+	}
+	for i := range vals {
+		if !event.Equal(vals[i], got[i]) {
+			t.Fatalf("%s: row %d: got %s %q, want %s %q", name, i, got[i].Type(), got[i].Text(), vals[i].Type(), vals[i].Text())
+		}
+	}
+	// Every strict prefix must fail to decode, never panic.
+	for cut := 0; cut < len(buf); cut += 1 + len(buf)/50 {
+		if _, err := decodeColumn(buf[:cut], times, nil); err == nil {
+			t.Fatalf("%s: truncated to %d of %d bytes decoded without error", name, cut, len(buf))
+		}
+	}
+}
+
+// diffEvent describes how got differs from want, ignoring field order.
+// With seq, Seq must match too.
+func diffEvent(want, got *event.Event, seq bool) string {
+	if want.Time != got.Time {
+		return fmt.Sprintf("time %d, want %d", got.Time, want.Time)
+	}
+	if seq && want.Seq != got.Seq {
+		return fmt.Sprintf("seq %d, want %d", got.Seq, want.Seq)
+	}
+	if len(want.Fields) != len(got.Fields) {
+		return fmt.Sprintf("%d fields, want %d: %v vs %v", len(got.Fields), len(want.Fields), fieldNames(got), fieldNames(want))
+	}
+	for _, f := range want.Fields {
+		v, ok := got.Get(f.Name)
+		if !ok {
+			return "missing field " + f.Name
+		}
+		if !event.Equal(v, f.Value) {
+			return fmt.Sprintf("field %s = %s %q, want %s %q", f.Name, v.Type(), v.Text(), f.Value.Type(), f.Value.Text())
+		}
+	}
+	return ""
+}
+
+func fieldNames(e *event.Event) []string {
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.Name)
+	}
+	return out
+}
