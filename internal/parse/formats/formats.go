@@ -17,6 +17,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
 	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
+	"github.com/shoseki/shoseki/internal/parse/s3access"
 	"github.com/shoseki/shoseki/internal/parse/suricata"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
 	"github.com/shoseki/shoseki/internal/parse/weblog"
@@ -39,6 +40,7 @@ func All() []parse.Format {
 		weblog.NginxFormat(),
 		awslb.ALBFormat(),
 		awslb.ELBFormat(),
+		s3access.Format(),
 		syslog.Format(),
 	}
 }
