@@ -521,3 +521,128 @@ func TestHelpAndUsage(t *testing.T) {
 		}
 	}
 }
+
+// sharedData returns a path under ../shared/data, skipping the test when
+// the corpora are absent.
+func sharedData(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared corpus %s not present (%v): skipping", rel, err)
+	}
+	return p
+}
+
+// TestIngestCommand sends real files with `shoseki ingest`, format
+// auto-detected: a syslog auth log, CloudTrail NDJSON and a binary EVTX file.
+func TestIngestCommand(t *testing.T) {
+	ssh := sharedData(t, "loghub/OpenSSH/OpenSSH_2k.log")
+	trail := sharedData(t, "cloudtrail/ec2_proxy_s3_exfiltration/ec2_proxy_s3_exfiltration_2020-09-14011940.json")
+	evtxFile := sharedData(t, "evtx/Lateral Movement/LM_4624_mimikatz_sekurlsa_pth_source_machine.evtx")
+	in := newInstance(t)
+	in.start()
+	cmd := exec.Command(binary, "ingest", "--server", "http://"+in.api, ssh, trail, evtxFile)
+	cmd.Env = append(os.Environ(), "SHOSEKI_TOKEN="+testToken)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("shoseki ingest: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "0 rejected") {
+		t.Errorf("some records were rejected:\n%s", out)
+	}
+	for _, want := range []string{"format syslog", "format evtx"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("ingest output lacks %q:\n%s", want, out)
+		}
+	}
+	all := url.Values{"from": {"2000-01-01T00:00:00Z"}, "to": {"now+1d"}}
+	count := func(q string) int64 {
+		v := url.Values{"q": {q + " | stats count() as n"}, "from": all["from"], "to": all["to"]}
+		code, body := in.do("GET", "/api/v1/search?"+v.Encode(), nil)
+		if code != 200 {
+			t.Fatalf("search %q: %d %s", q, code, body)
+		}
+		var a searchAnswer
+		_ = json.Unmarshal(body, &a)
+		if len(a.Rows) == 0 {
+			return 0
+		}
+		return int64(a.Rows[0][0].(float64))
+	}
+	// 2,000 lines, two of which are rsyslog's "message repeated 5 times":
+	// count() counts the events received, 2,008.
+	if n := count("process.name:sshd"); n != 2008 {
+		t.Errorf("sshd events: %d, want 2008", n)
+	}
+	if n := count("winlog.channel:*"); n == 0 {
+		t.Error("no Windows events from the EVTX file")
+	}
+	if n := count("event.kind:pipeline_error"); n != 0 {
+		t.Errorf("%d pipeline errors", n)
+	}
+	in.stop()
+}
+
+const sshFailedRule = `title: SSH failed password
+id: 5b7a1e2c-1111-4c3d-9e8f-000000000001
+name: ssh_failed_password
+status: test
+level: low
+logsource:
+  product: linux
+  service: sshd
+detection:
+  keywords:
+    - 'Failed password'
+  condition: keywords
+---
+title: SSH brute force from one source
+id: 5b7a1e2c-1111-4c3d-9e8f-000000000002
+status: test
+level: high
+correlation:
+  type: event_count
+  rules:
+    - ssh_failed_password
+  group-by:
+    - source.ip
+  timespan: 5m
+  generate: true
+  condition:
+    gte: 10
+`
+
+// TestStreamingDetection loads a Sigma rule and a correlation from a rule
+// directory, sends syslog, and finds the signals stored as searchable events.
+func TestStreamingDetection(t *testing.T) {
+	rules := t.TempDir()
+	if err := os.WriteFile(filepath.Join(rules, "ssh.yml"), []byte(sshFailedRule), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := newInstance(t, "SHOSEKI_DETECT_RULE_DIRS="+rules)
+	in.start()
+	conn, err := net.Dial("tcp", in.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(conn, "<38>1 %s bastion sshd 77 - - Failed password for root from 198.51.100.9 port %d ssh2\n", now.Add(time.Duration(i)*time.Second).Format(time.RFC3339), 40000+i)
+	}
+	fmt.Fprintf(conn, "<38>1 %s bastion sshd 77 - - Accepted publickey for alice from 10.0.0.1 port 4000 ssh2\n", now.Format(time.RFC3339))
+	conn.Close()
+	eventually(t, 20*time.Second, func() string {
+		if n := in.count(`event.kind:signal rule.name:"SSH failed password"`); n != 12 {
+			return fmt.Sprintf("signals of the simple rule: %d, want 12", n)
+		}
+		if n := in.count(`event.kind:signal rule.name:"SSH brute force from one source"`); n < 1 {
+			return fmt.Sprintf("correlation signals: %d, want at least 1", n)
+		}
+		return ""
+	})
+	code, body := in.do("GET", "/api/v1/rules", nil)
+	if code != 200 || !strings.Contains(string(body), "ssh_failed") && !strings.Contains(string(body), "SSH failed password") {
+		t.Fatalf("GET /api/v1/rules: %d %s", code, body)
+	}
+	in.stop()
+}

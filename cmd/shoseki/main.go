@@ -33,6 +33,7 @@ func commands() []command {
 		{"ingest", "send log files to a running server", runIngest},
 		{"search", "run a query against a running server", runSearch},
 		{"tail", "stream new events matching a filter", runTail},
+		{"rules", "Sigma rules: lint, test, backtest, list, add, reload", runRules},
 		{"user", "manage API tokens (user token create|list|revoke)", runUser},
 		{"version", "print the version", func([]string, io.Writer, io.Writer) int { fmt.Println("shoseki", version); return exitOK }},
 	}

@@ -39,6 +39,7 @@ type Options struct {
 	Ingest       Ingester
 	Search       query.Searcher
 	Auth         Authenticator
+	Rules        RuleService // nil when detection is disabled
 	Limiter      *ingest.Limiter // bytes of ingest bodies in flight
 	MaxBodyBytes int64
 	Gatherer     prometheus.Gatherer
@@ -87,6 +88,11 @@ func New(opts Options) *Server {
 	s.route("POST /api/v1/search", "search", auth.PermRead, s.search)
 	s.route("GET /api/v1/tail", "tail", auth.PermRead, s.tail)
 	s.route("GET /api/v1/formats", "formats", auth.PermRead, s.formats)
+	s.route("GET /api/v1/rules", "rules", auth.PermRead, s.listRules)
+	s.route("POST /api/v1/rules", "rules", auth.PermAdmin, s.addRule)
+	s.route("DELETE /api/v1/rules/{id}", "rules", auth.PermAdmin, s.deleteRule)
+	s.route("POST /api/v1/rules/reload", "rules", auth.PermAdmin, s.reloadRules)
+	s.route("POST /api/v1/rules/backtest", "rules", auth.PermRead, s.backtest)
 	s.route("GET /api/v1/whoami", "whoami", permAuthenticated, s.whoami)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.Method+" "+r.URL.Path)

@@ -256,3 +256,22 @@ func readSSE(r io.Reader, fn func(kind string, data []byte) error) error {
 		}
 	}
 }
+
+// Call sends one API request with an optional body and copies a 2xx answer
+// to w; other answers are returned as *APIError.
+func (c *Client) Call(ctx context.Context, method, path string, q url.Values, body []byte, w io.Writer) error {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	resp, err := c.do(ctx, method, path, q, r, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return apiError(resp)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
+}

@@ -27,7 +27,19 @@ type Config struct {
 	Syslog  Syslog  `yaml:"syslog"`
 	Ingest  Ingest  `yaml:"ingest"`
 	Storage Storage `yaml:"storage"`
+	Detect  Detect  `yaml:"detect"`
 	Log     Log     `yaml:"log"`
+}
+
+// Detect configures streaming detection.
+type Detect struct {
+	// RuleDirs are directories (or files) of Sigma rules, loaded at start
+	// and on reload. Rules added through the API live in <data_dir>/rules.
+	RuleDirs []string `yaml:"rule_dirs"`
+	// Placeholders give values to Sigma |expand placeholders (%Admins%).
+	Placeholders map[string][]string `yaml:"placeholders"`
+	// Enabled turns streaming detection on (default true).
+	Enabled bool `yaml:"enabled"`
 }
 
 // TLS enables HTTPS for the API when both files are set.
@@ -91,7 +103,8 @@ func Default() Config {
 			FlushInterval: 10 * time.Second,
 			Fsync:         true,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Detect: Detect{Enabled: true},
+		Log:    Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -174,6 +187,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.MaxBytes < 0 {
 		bad("storage.max_bytes", "must not be negative")
+	}
+	for i, d := range c.Detect.RuleDirs {
+		if _, err := os.Stat(d); err != nil {
+			bad(fmt.Sprintf("detect.rule_dirs[%d]", i), "%v", err)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -267,6 +285,14 @@ func setFromString(f reflect.Value, s string) error {
 			return err
 		}
 		f.SetBool(b)
+	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
+		var parts []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		f.Set(reflect.ValueOf(parts))
 	case f.Kind() == reflect.Int || f.Kind() == reflect.Int64:
 		n, err := ParseSize(s)
 		if err != nil {
@@ -274,7 +300,7 @@ func setFromString(f reflect.Value, s string) error {
 		}
 		f.SetInt(n)
 	default:
-		return fmt.Errorf("unsupported kind %s", f.Kind())
+		return fmt.Errorf("this key cannot be set from the environment; use the configuration file")
 	}
 	return nil
 }

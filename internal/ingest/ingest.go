@@ -182,6 +182,19 @@ func (p *Pipeline) IngestAll(ctx context.Context, input string, format *parse.Fo
 	return res, store()
 }
 
+// Store appends events built elsewhere (detection signals) through the same
+// durable path, counting and publishing them like decoded records.
+func (p *Pipeline) Store(ctx context.Context, input string, events []*event.Event) error {
+	m := p.metrics.forInput(input)
+	if err := p.sink.Append(ctx, events); err != nil {
+		m.failed.Add(float64(len(events)))
+		return fmt.Errorf("store %d events from %s: %w", len(events), input, err)
+	}
+	m.stored.Add(float64(len(events)))
+	p.hub.Publish(events)
+	return nil
+}
+
 // Reject stores record as a pipeline_error event with reason, for records an
 // input already knows are bad (a frame cut at the size limit, a connection
 // that ended mid-frame). It returns once the event is durable.
@@ -282,4 +295,53 @@ func truncateUTF8(b []byte, n int) []byte {
 		cut--
 	}
 	return b[:cut]
+}
+
+// DecodeInput decodes a whole input (a file's bytes) into events without
+// storing them, the way the server would: a whole-input format decodes it
+// whole; a line format (auto-detected from the first lines when format is
+// nil) decodes it line by line. Undecodable records become pipeline_error
+// events. It returns the format used.
+func DecodeInput(data []byte, format *parse.Format, meta parse.Meta) ([]*event.Event, parse.Format, error) {
+	if meta.Received.IsZero() {
+		meta.Received = time.Now()
+	}
+	if format == nil {
+		head := data[:min(len(data), 4096)]
+		for _, f := range formats.All() {
+			if f.WholeInput() && f.Detect(head) >= 50 {
+				format = &f
+				break
+			}
+		}
+	}
+	var events []*event.Event
+	// Skew is not flagged here: files under test are old on purpose.
+	p := &Pipeline{opts: Options{MaxRecordBytes: 1 << 20, MaxSkew: 100 * 365 * 24 * time.Hour}, metrics: newMetrics(nil)}
+	if format != nil && format.WholeInput() {
+		err := format.DecodeAll(data, &meta, func(ev *event.Event) error {
+			p.finish(ev, &meta)
+			events = append(events, ev)
+			return nil
+		})
+		return events, *format, err
+	}
+	lines := bytes.Split(data, []byte{'\n'})
+	if format == nil {
+		f, ok := detect(lines)
+		if !ok {
+			return nil, parse.Format{}, fmt.Errorf("could not detect the format; name one")
+		}
+		format = &f
+	}
+	for _, line := range lines {
+		line = bytes.TrimRight(line, "\r")
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		ev, _ := p.decode(format, line, &meta)
+		p.finish(ev, &meta)
+		events = append(events, ev)
+	}
+	return events, *format, nil
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/shoseki/shoseki/internal/api"
 	"github.com/shoseki/shoseki/internal/auth"
 	"github.com/shoseki/shoseki/internal/config"
+	"github.com/shoseki/shoseki/internal/detect/runner"
+	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/ingest"
 	"github.com/shoseki/shoseki/internal/input/syslog"
 	"github.com/shoseki/shoseki/internal/parse/formats"
@@ -41,6 +43,8 @@ type Server struct {
 	reg      *prometheus.Registry
 	httpErr  chan error
 	lock     *os.File
+	tls      bool
+	detect   *runner.Runner
 }
 
 // Options are what the command line adds to the configuration.
@@ -99,6 +103,23 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 		Logger:         log.With("component", "ingest"),
 	})
 
+	if cfg.Detect.Enabled {
+		s.detect, err = runner.New(runner.Options{
+			RuleDirs:     cfg.Detect.RuleDirs,
+			APIRuleDir:   filepath.Join(cfg.DataDir, "rules"),
+			StateFile:    filepath.Join(cfg.DataDir, "detect-state.json"),
+			Placeholders: cfg.Detect.Placeholders,
+			Registerer:   s.reg,
+			Logger:       log.With("component", "detect"),
+		}, signalSink{s.pipeline})
+		if err != nil {
+			return nil, err
+		}
+		info := s.detect.Info()
+		log.Info("detection rules loaded", "rules", info.Compiled, "not_compiled", len(info.NotCompiled), "file_errors", len(info.Errors))
+		s.detect.Start(hubSource{s.pipeline.Hub()})
+	}
+
 	var loc *time.Location
 	if cfg.Syslog.Timezone != "" {
 		loc, _ = time.LoadLocation(cfg.Syslog.Timezone) // validated in config
@@ -132,6 +153,7 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 		Auth:         s.tokens,
 		Limiter:      ingest.NewLimiter(cfg.Ingest.MaxInflightBytes),
 		MaxBodyBytes: cfg.Ingest.MaxBodyBytes,
+		Rules:        rulesOrNil(s.detect),
 		Gatherer:     s.reg,
 		Registerer:   s.reg,
 		Logger:       log.With("component", "api"),
@@ -154,10 +176,11 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 			return nil, fmt.Errorf("tls: %w", err)
 		}
 		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.tls = true
 	}
 	go func() {
 		var err error
-		if s.http.TLSConfig != nil {
+		if s.tls {
 			err = s.http.ServeTLS(s.httpLn, "", "")
 		} else {
 			err = s.http.Serve(s.httpLn)
@@ -174,7 +197,7 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 // URL returns the API's base URL.
 func (s *Server) URL() string {
 	scheme := "http"
-	if s.http != nil && s.http.TLSConfig != nil {
+	if s.tls {
 		scheme = "https"
 	}
 	addr := s.httpLn.Addr().(*net.TCPAddr)
@@ -225,6 +248,11 @@ func (s *Server) closeAll(ctx context.Context) error {
 	} else if s.httpLn != nil {
 		s.httpLn.Close()
 	}
+	if s.detect != nil {
+		if err := s.detect.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("detect: %w", err))
+		}
+	}
 	if s.store != nil {
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("store: %w", err))
@@ -234,4 +262,28 @@ func (s *Server) closeAll(ctx context.Context) error {
 		unlockDataDir(s.lock)
 	}
 	return errors.Join(errs...)
+}
+
+// signalSink stores signals through the pipeline's durable path, so they
+// are counted, published to tail and kept like any event.
+type signalSink struct{ p *ingest.Pipeline }
+
+func (s signalSink) Append(ctx context.Context, events []*event.Event) error {
+	return s.p.Store(ctx, "detect", events)
+}
+
+// hubSource adapts the ingest hub to the detection runner.
+type hubSource struct{ h *ingest.Hub }
+
+func (h hubSource) Subscribe(buf int) (<-chan *event.Event, func() int64, func()) {
+	sub := h.h.Subscribe(buf, nil)
+	return sub.C, sub.Dropped, func() { h.h.Unsubscribe(sub) }
+}
+
+// rulesOrNil keeps a nil *runner.Runner from becoming a non-nil interface.
+func rulesOrNil(r *runner.Runner) api.RuleService {
+	if r == nil {
+		return nil
+	}
+	return r
 }
