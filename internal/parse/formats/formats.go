@@ -14,6 +14,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/awslb"
 	"github.com/shoseki/shoseki/internal/parse/cef"
+	"github.com/shoseki/shoseki/internal/parse/cloudfront"
 	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
 	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
@@ -41,6 +42,7 @@ func All() []parse.Format {
 		awslb.ALBFormat(),
 		awslb.ELBFormat(),
 		s3access.Format(),
+		cloudfront.Format(),
 		syslog.Format(),
 	}
 }
