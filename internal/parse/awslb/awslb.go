@@ -202,11 +202,11 @@ func decode(format string, record []byte, meta *parse.Meta, ev *event.Event) err
 	}
 	t, ok := normalize.ParseTimestamp(fs[0], nil)
 	if !ok {
-		return &parse.SyntaxError{Format: format, Offset: strings.Index(s, fs[0]), Msg: "bad time " + strconv.Quote(fs[0])}
+		return &parse.SyntaxError{Format: format, Offset: max(strings.Index(s, fs[0]), 0), Msg: "bad time " + strconv.Quote(fs[0])}
 	}
 	for _, k := range [...]int{7, 8, 9, 10} {
 		if !validInt(fs[k]) {
-			return &parse.SyntaxError{Format: format, Offset: strings.Index(s, fs[k]), Msg: "not a number: " + strconv.Quote(fs[k])}
+			return &parse.SyntaxError{Format: format, Offset: max(strings.Index(s, fs[k]), 0), Msg: "not a number: " + strconv.Quote(fs[k])}
 		}
 	}
 	ev.Time = t.UnixNano()

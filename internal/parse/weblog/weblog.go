@@ -268,13 +268,13 @@ func appendAccess(ev *event.Event, s, module string, loc *time.Location) *parse.
 	}
 	t, ok := normalize.ParseCLFTime(a.tm, loc)
 	if !ok {
-		return fail(strings.Index(s, a.tm), "bad [time] "+strconv.Quote(a.tm))
+		return fail(max(strings.Index(s, a.tm), 0), "bad [time] "+strconv.Quote(a.tm))
 	}
 	if !validStatus(a.status) {
-		return fail(strings.Index(s, a.status), "bad status "+strconv.Quote(a.status))
+		return fail(max(strings.Index(s, a.status), 0), "bad status "+strconv.Quote(a.status))
 	}
 	if !validBytes(a.bytes) {
-		return fail(strings.Index(s, a.bytes), "bad byte count "+strconv.Quote(a.bytes))
+		return fail(max(strings.Index(s, a.bytes), 0), "bad byte count "+strconv.Quote(a.bytes))
 	}
 	ev.Time = t.UnixNano()
 	add(ev, event.FieldKind, event.String("event"))
