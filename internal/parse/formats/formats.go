@@ -23,6 +23,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/syslog"
 	"github.com/shoseki/shoseki/internal/parse/weblog"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
+	"github.com/shoseki/shoseki/internal/parse/zeek"
 )
 
 // All returns the formats in detection priority order. The slice is new on
@@ -34,6 +35,7 @@ func All() []parse.Format {
 		winevent.Format(),
 		cloudtrail.Format(),
 		suricata.Format(),
+		zeek.Format(),
 		jsonl.Format(),
 		cef.Format(),
 		cef.LEEFFormat(),
