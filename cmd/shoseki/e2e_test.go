@@ -646,3 +646,52 @@ func TestStreamingDetection(t *testing.T) {
 	}
 	in.stop()
 }
+
+// TestTail follows the live stream over SSE and sees a matching event
+// arrive, and not a non-matching one.
+func TestTail(t *testing.T) {
+	in := newInstance(t)
+	in.start()
+	req, _ := http.NewRequest("GET", "http://"+in.api+"/api/v1/tail?q="+url.QueryEscape("user.name:carol"), nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("tail: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	time.Sleep(200 * time.Millisecond) // let the subscription register
+	code, body := in.do("POST", "/api/v1/ingest", strings.NewReader(`{"user":{"name":"dave"},"message":"not this one"}`+"\n"+`{"user":{"name":"carol"},"message":"live event"}`))
+	if code != 200 {
+		t.Fatalf("ingest: %d %s", code, body)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("tail stream ended")
+			}
+			if strings.Contains(l, "not this one") {
+				t.Fatalf("tail sent a non-matching event: %s", l)
+			}
+			if strings.HasPrefix(l, "data: ") && strings.Contains(l, "live event") {
+				resp.Body.Close()
+				in.stop()
+				return
+			}
+		case <-deadline:
+			t.Fatal("no event on the tail stream")
+		}
+	}
+}
