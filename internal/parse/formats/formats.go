@@ -21,6 +21,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/s3access"
 	"github.com/shoseki/shoseki/internal/parse/suricata"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
+	"github.com/shoseki/shoseki/internal/parse/vpcflow"
 	"github.com/shoseki/shoseki/internal/parse/weblog"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
 	"github.com/shoseki/shoseki/internal/parse/zeek"
@@ -45,6 +46,7 @@ func All() []parse.Format {
 		awslb.ELBFormat(),
 		s3access.Format(),
 		cloudfront.Format(),
+		vpcflow.Format(),
 		syslog.Format(),
 	}
 }
