@@ -18,6 +18,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
 	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
+	"github.com/shoseki/shoseki/internal/parse/k8saudit"
 	"github.com/shoseki/shoseki/internal/parse/s3access"
 	"github.com/shoseki/shoseki/internal/parse/suricata"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
@@ -37,6 +38,7 @@ func All() []parse.Format {
 		cloudtrail.Format(),
 		suricata.Format(),
 		zeek.Format(),
+		k8saudit.Format(),
 		jsonl.Format(),
 		cef.Format(),
 		cef.LEEFFormat(),
