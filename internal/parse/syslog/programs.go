@@ -30,6 +30,7 @@ import (
 //	sudo U : <failure> ; TTY=.. ; ...                 authentication/info    sudo_command      failure
 //	su   (to T) U on TTY, Successful su for T by U    authentication/start   su                success
 //	su   FAILED SU (to T) U on TTY, FAILED su for ..  authentication/info    su                failure
+//	kernel <prefix> IN=.. SRC=.. DST=.. PROTO=..     network/connection+denied|allowed  drop|reject|accept (iptables.log dataset; see iptables.go)
 //
 // PAM lines ("pam_unix(svc:kind): ..." or a "prog(pam_unix)" tag) are
 // recognized for every program. For su and sudo, the PAM user (the account
@@ -71,18 +72,25 @@ var programs = map[string]program{
 	"doas":           {auth: true},
 }
 
-// normalizeProgram adds the program-specific fields of msg and reports
-// whether the event belongs to the system.auth dataset.
-func normalizeProgram(prog, msg string, ev *event.Event) bool {
+// normalizeProgram adds the program-specific fields of msg and returns the
+// event's dataset when the program decides it: datasetAuth for auth
+// programs, datasetIptables for packet-filter log lines, "" otherwise.
+func normalizeProgram(prog, msg string, ev *event.Event) string {
 	p, known := programs[prog]
 	if p.normalize != nil {
 		p.normalize(msg, ev)
-		return true
+		return datasetAuth
 	}
 	if pam(prog, msg, ev) {
-		return true
+		return datasetAuth
 	}
-	return known && p.auth
+	if prog == "kernel" && packetFilter(msg, ev) {
+		return datasetIptables
+	}
+	if known && p.auth {
+		return datasetAuth
+	}
+	return ""
 }
 
 // Shared values (immutable).

@@ -28,6 +28,7 @@ const (
 	fieldProcessPID    = "process.pid"
 	datasetSyslog      = "system.syslog"
 	datasetAuth        = "system.auth"
+	datasetIptables    = "iptables.log"
 	maxPRI             = 191
 	maxHostname        = 255 // RFC 5424 field limits
 	maxAppName         = 48
@@ -156,10 +157,12 @@ func (d *decoder) received() time.Time {
 
 // Pre-built values shared by all events (values are immutable).
 var (
-	valKindEvent     = event.String(kindEvent)
-	valModuleSystem  = event.String(moduleSystem)
-	valDatasetSyslog = event.String(datasetSyslog)
-	valDatasetAuth   = event.String(datasetAuth)
+	valKindEvent       = event.String(kindEvent)
+	valModuleSystem    = event.String(moduleSystem)
+	valDatasetSyslog   = event.String(datasetSyslog)
+	valDatasetAuth     = event.String(datasetAuth)
+	valDatasetIptables = event.String(datasetIptables)
+	valModuleIptables  = event.String("iptables")
 )
 
 func (d *decoder) decode() error {
@@ -187,15 +190,20 @@ func (d *decoder) decode() error {
 }
 
 // common adds what every syslog event has, once the program is known.
-func (d *decoder) common(t time.Time, auth bool) {
+func (d *decoder) common(t time.Time, dataset string) {
 	d.ev.Time = t.UnixNano()
 	if d.meta != nil && !d.meta.Received.IsZero() {
 		d.add(event.FieldCreated, event.Time(d.meta.Received))
 	}
 	d.add(event.FieldKind, valKindEvent)
+	if dataset == datasetIptables {
+		d.add(event.FieldModule, valModuleIptables)
+		d.add(event.FieldDataset, valDatasetIptables)
+		return
+	}
 	d.add(event.FieldModule, valModuleSystem)
 	fac := d.pri >> 3
-	if auth || (d.pri >= 0 && (fac == normalize.FacilityAuth || fac == normalize.FacilityAuthPriv)) {
+	if dataset == datasetAuth || (d.pri >= 0 && (fac == normalize.FacilityAuth || fac == normalize.FacilityAuthPriv)) {
 		d.add(event.FieldDataset, valDatasetAuth)
 	} else {
 		d.add(event.FieldDataset, valDatasetSyslog)
@@ -269,7 +277,7 @@ func (d *decoder) decode3164(i int) {
 		}
 	}
 	if !haveTime {
-		d.common(d.received(), false)
+		d.common(d.received(), "")
 		d.message(rest)
 		return
 	}
@@ -284,7 +292,7 @@ func (d *decoder) decode3164(i int) {
 			host, msg = rest, ""
 		}
 		d.addString(event.FieldHostName, host)
-		d.common(t, false)
+		d.common(t, "")
 		d.message(msg)
 		return
 	}

@@ -165,4 +165,3 @@ func (st stamp3164) at(y int, loc *time.Location) (time.Time, bool) {
 	}
 	return t, true
 }
-
