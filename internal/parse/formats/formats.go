@@ -20,6 +20,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
 	"github.com/shoseki/shoseki/internal/parse/k8saudit"
 	"github.com/shoseki/shoseki/internal/parse/s3access"
+	"github.com/shoseki/shoseki/internal/parse/squid"
 	"github.com/shoseki/shoseki/internal/parse/suricata"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
 	"github.com/shoseki/shoseki/internal/parse/vpcflow"
@@ -49,6 +50,7 @@ func All() []parse.Format {
 		s3access.Format(),
 		cloudfront.Format(),
 		vpcflow.Format(),
+		squid.Format(),
 		syslog.Format(),
 	}
 }
