@@ -56,6 +56,9 @@ type Syslog struct {
 	// Timezone is the IANA zone for RFC 3164 timestamps, which carry none;
 	// empty means the server's local zone (as rsyslog does).
 	Timezone string `yaml:"timezone"`
+	// HostTimezones overrides Timezone for the named hosts (as written in
+	// the syslog header), for sources whose clocks run in another zone.
+	HostTimezones map[string]string `yaml:"host_timezones"`
 	// IdleTimeout closes a TCP connection that sends nothing for this long.
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	MaxConns    int           `yaml:"max_connections"`
@@ -66,6 +69,9 @@ type Ingest struct {
 	MaxBodyBytes     int64 `yaml:"max_body_bytes"`
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	MaxRecordBytes   int   `yaml:"max_record_bytes"`
+	// MaxSkew flags events whose timestamp is further than this from their
+	// receive time with event.ingested_skew_ms (and counts them).
+	MaxSkew time.Duration `yaml:"max_skew"`
 }
 
 // Storage configures the embedded store.
@@ -98,6 +104,7 @@ func Default() Config {
 			MaxBodyBytes:     64 << 20,
 			MaxInflightBytes: 512 << 20,
 			MaxRecordBytes:   1 << 20,
+			MaxSkew:          2 * time.Minute,
 		},
 		Storage: Storage{
 			FlushInterval: 10 * time.Second,
@@ -163,6 +170,14 @@ func (c *Config) Validate() error {
 		if _, err := time.LoadLocation(c.Syslog.Timezone); err != nil {
 			bad("syslog.timezone", "%v", err)
 		}
+	}
+	for host, zone := range c.Syslog.HostTimezones {
+		if _, err := time.LoadLocation(zone); err != nil {
+			bad("syslog.host_timezones."+host, "%v", err)
+		}
+	}
+	if c.Ingest.MaxSkew <= 0 {
+		bad("ingest.max_skew", "must be positive")
 	}
 	if c.Syslog.IdleTimeout <= 0 {
 		bad("syslog.idle_timeout", "must be positive")

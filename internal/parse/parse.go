@@ -29,6 +29,17 @@ type Meta struct {
 	Input    string         // the input that received it: "syslog-udp", "syslog-tcp", "http", "file"
 	Peer     string         // the sender's address (host:port) when known
 	Location *time.Location // zone for timestamps that carry none; nil means time.Local
+	// HostZones overrides Location for records whose header names one of
+	// these hosts (a source whose clock runs in another zone).
+	HostZones map[string]*time.Location
+}
+
+// HostLoc returns the zone configured for host, or nil.
+func (m *Meta) HostLoc(host string) *time.Location {
+	if m == nil || len(m.HostZones) == 0 {
+		return nil
+	}
+	return m.HostZones[host]
 }
 
 // Loc returns the zone for zone-less timestamps.

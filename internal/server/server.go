@@ -99,6 +99,7 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 	}
 	s.pipeline = ingest.New(s.store, ingest.Options{
 		MaxRecordBytes: cfg.Ingest.MaxRecordBytes,
+		MaxSkew:        cfg.Ingest.MaxSkew,
 		Registerer:     s.reg,
 		Logger:         log.With("component", "ingest"),
 	})
@@ -124,6 +125,10 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 	if cfg.Syslog.Timezone != "" {
 		loc, _ = time.LoadLocation(cfg.Syslog.Timezone) // validated in config
 	}
+	hostZones := map[string]*time.Location{}
+	for host, zone := range cfg.Syslog.HostTimezones {
+		hostZones[host], _ = time.LoadLocation(zone) // validated in config
+	}
 	if cfg.Syslog.UDP != "" || cfg.Syslog.TCP != "" {
 		syslogFormat, ok := formats.ByName("syslog")
 		if !ok {
@@ -135,6 +140,7 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 			Format:          syslogFormat,
 			MaxMessageBytes: cfg.Syslog.MaxMessageBytes,
 			Location:        loc,
+			HostZones:       hostZones,
 			IdleTimeout:     cfg.Syslog.IdleTimeout,
 			MaxConns:        cfg.Syslog.MaxConns,
 			Registerer:      s.reg,

@@ -37,10 +37,11 @@ type Sink interface {
 // Options configure the listeners.
 type Options struct {
 	UDPAddr, TCPAddr string
-	Format           parse.Format   // the syslog format
-	MaxMessageBytes  int            // frames longer than this are cut and kept as pipeline_error
-	Location         *time.Location // zone for RFC 3164 timestamps; nil: local
-	IdleTimeout      time.Duration  // a TCP connection silent this long is closed
+	Format           parse.Format              // the syslog format
+	MaxMessageBytes  int                       // frames longer than this are cut and kept as pipeline_error
+	Location         *time.Location            // zone for RFC 3164 timestamps; nil: local
+	HostZones        map[string]*time.Location // per-host overrides of Location
+	IdleTimeout      time.Duration             // a TCP connection silent this long is closed
 	MaxConns         int
 	BatchSize        int           // records per batch (default 2000)
 	BatchDelay       time.Duration // longest a record waits for its batch to fill (default 50ms)
@@ -232,7 +233,7 @@ func (s *Server) flush(b *batch, input, peer string) {
 	if b.len() == 0 {
 		return
 	}
-	meta := parse.Meta{Received: time.Now(), Peer: peer, Location: s.opts.Location}
+	meta := parse.Meta{Received: time.Now(), Peer: peer, Location: s.opts.Location, HostZones: s.opts.HostZones}
 	format := s.opts.Format
 	for {
 		_, err := s.sink.Ingest(s.ctx, input, &format, b.records(), meta)

@@ -258,6 +258,22 @@ func rfc3339Token(s string) (int, bool) {
 	return n, true
 }
 
+// hostTime re-reads a zone-less RFC 3164 stamp in the zone configured for
+// host, when there is one; otherwise t stands.
+func (d *decoder) hostTime(st *stamp3164, host string, t time.Time) time.Time {
+	if st == nil || d.meta == nil {
+		return t
+	}
+	loc := d.meta.HostLoc(host)
+	if loc == nil {
+		return t
+	}
+	if ht, ok := st.resolve(loc, d.received()); ok {
+		return ht
+	}
+	return t
+}
+
 // decode3164 decodes everything that is not RFC 5424, from s[i:]: an RFC
 // 3164 or rsyslog header when there is one, else the whole rest as message.
 func (d *decoder) decode3164(i int) {
@@ -265,10 +281,12 @@ func (d *decoder) decode3164(i int) {
 	rest := s[i:]
 	var t time.Time
 	haveTime := false
+	var stamp *stamp3164 // a zone-less stamp, resolved again in the host's zone
 	if st, n, ok := parseStamp3164(rest); ok {
 		if t, ok = st.resolve(d.meta.Loc(), d.received()); ok {
 			haveTime = true
 			rest = rest[n:]
+			stamp = &st
 		}
 	} else if n, ok := rfc3339Token(rest); ok {
 		if t, ok = normalize.ParseTimestamp(rest[:n], d.meta.Loc()); ok {
@@ -291,11 +309,13 @@ func (d *decoder) decode3164(i int) {
 		} else {
 			host, msg = rest, ""
 		}
+		t = d.hostTime(stamp, host, t)
 		d.addString(event.FieldHostName, host)
 		d.common(t, "")
 		d.message(msg)
 		return
 	}
+	t = d.hostTime(stamp, host, t)
 	d.addString(event.FieldHostName, host)
 	prog := d.process(tag, pid)
 	msg = trimMessage(strings.TrimLeft(msg, " "))
