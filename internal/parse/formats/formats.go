@@ -19,6 +19,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/evtx"
 	"github.com/shoseki/shoseki/internal/parse/jsonl"
 	"github.com/shoseki/shoseki/internal/parse/k8saudit"
+	"github.com/shoseki/shoseki/internal/parse/proxifier"
 	"github.com/shoseki/shoseki/internal/parse/s3access"
 	"github.com/shoseki/shoseki/internal/parse/squid"
 	"github.com/shoseki/shoseki/internal/parse/suricata"
@@ -51,6 +52,7 @@ func All() []parse.Format {
 		cloudfront.Format(),
 		vpcflow.Format(),
 		squid.Format(),
+		proxifier.Format(),
 		syslog.Format(),
 	}
 }
