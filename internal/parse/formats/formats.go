@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/awslb"
+	"github.com/shoseki/shoseki/internal/parse/cbs"
 	"github.com/shoseki/shoseki/internal/parse/cef"
 	"github.com/shoseki/shoseki/internal/parse/cloudfront"
 	"github.com/shoseki/shoseki/internal/parse/cloudtrail"
@@ -53,6 +54,7 @@ func All() []parse.Format {
 		vpcflow.Format(),
 		squid.Format(),
 		proxifier.Format(),
+		cbs.Format(),
 		syslog.Format(),
 	}
 }
