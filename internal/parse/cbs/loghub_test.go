@@ -1,0 +1,63 @@
+package cbs
+
+import (
+	"encoding/csv"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse"
+)
+
+// TestLoghub decodes every line of the loghub Windows (CBS.log) sample and
+// compares date, time, level, component and content with the
+// _structured.csv ground truth.
+func TestLoghub(t *testing.T) {
+	path := sharedData(t, "loghub/Windows/Windows_2k.log")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	f, err := os.Open(path + "_structured.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows = rows[1:] // LineId,Date,Time,Level,Component,Content,EventId,EventTemplate
+	if len(rows) != len(lines) {
+		t.Fatalf("%d lines, %d rows", len(lines), len(rows))
+	}
+	meta := &parse.Meta{Received: time.Date(2016, 11, 15, 0, 0, 0, 0, time.UTC), Location: time.UTC}
+	var ev event.Event
+	for i, l := range lines {
+		ev.Reset()
+		if err := Decode([]byte(l), meta, &ev); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		want, err := time.Parse("2006-01-02 15:04:05", rows[i][1]+" "+rows[i][2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ev.Timestamp().Equal(want) {
+			t.Errorf("line %d: @timestamp %v, want %v", i+1, ev.Timestamp(), want)
+		}
+		for name, want := range map[string]string{"log.level": rows[i][3], "windows.cbs.component": rows[i][4]} {
+			if got := ev.GetString(name); got != want {
+				t.Errorf("line %d: %s %q, want %q", i+1, name, got, want)
+			}
+		}
+		if got, want := ev.GetString(event.FieldMessage), strings.TrimSpace(rows[i][5]); got != want {
+			t.Errorf("line %d: message %q, want %q", i+1, got, want)
+		}
+		if Detect([]byte(l)) == 0 {
+			t.Errorf("line %d: Detect = 0", i+1)
+		}
+	}
+}
