@@ -12,6 +12,7 @@ import (
 	"bytes"
 
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/auditd"
 	"github.com/shoseki/shoseki/internal/parse/awslb"
 	"github.com/shoseki/shoseki/internal/parse/cbs"
 	"github.com/shoseki/shoseki/internal/parse/cef"
@@ -55,6 +56,7 @@ func All() []parse.Format {
 		squid.Format(),
 		proxifier.Format(),
 		cbs.Format(),
+		auditd.Format(),
 		syslog.Format(),
 	}
 }
