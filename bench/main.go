@@ -86,7 +86,7 @@ func run(n, clients, batchSize int, dir string, runs int, fsync bool) error {
 	go func() {
 		defer close(jobs)
 		gen := demo.New(42, start, end, time.UTC)
-		bufs := map[string]*bytes.Buffer{"syslog": {}, "json": {}}
+		bufs := map[string]*bytes.Buffer{"syslog": {}, "cloudtrail": {}}
 		counts := map[string]int{}
 		rareAt := map[int]bool{n / 7: true, n / 3: true, n / 2: true, 2 * n / 3: true, n - 1: true}
 		t0 := time.Now()

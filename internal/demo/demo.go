@@ -15,7 +15,7 @@ import (
 
 // Record is one generated raw record and the format that decodes it.
 type Record struct {
-	Format string // "syslog" or "json"
+	Format string // "syslog" or "cloudtrail"
 	Data   []byte
 	Time   time.Time
 }
@@ -77,7 +77,7 @@ func (g *Generator) Next() Record {
 	case r < 75:
 		return Record{Format: "syslog", Data: g.auth(t), Time: t}
 	default:
-		return Record{Format: "json", Data: g.cloudtrail(t), Time: t}
+		return Record{Format: "cloudtrail", Data: g.cloudtrail(t), Time: t}
 	}
 }
 

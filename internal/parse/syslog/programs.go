@@ -2,9 +2,11 @@ package syslog
 
 import (
 	"strings"
+	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/normalize"
+	"github.com/shoseki/shoseki/internal/parse/weblog"
 )
 
 // Program-specific normalization: one table, one function per program.
@@ -30,6 +32,7 @@ import (
 //	sudo U : <failure> ; TTY=.. ; ...                 authentication/info    sudo_command      failure
 //	su   (to T) U on TTY, Successful su for T by U    authentication/start   su                success
 //	su   FAILED SU (to T) U on TTY, FAILED su for ..  authentication/info    su                failure
+//	nginx access or error line (weblog.AppendNginxMessage)  web/access  nginx.access, nginx.error
 //	kernel <prefix> IN=.. SRC=.. DST=.. PROTO=..     network/connection+denied|allowed  drop|reject|accept (iptables.log dataset; see iptables.go)
 //
 // PAM lines ("pam_unix(svc:kind): ..." or a "prog(pam_unix)" tag) are
@@ -75,7 +78,10 @@ var programs = map[string]program{
 // normalizeProgram adds the program-specific fields of msg and returns the
 // event's dataset when the program decides it: datasetAuth for auth
 // programs, datasetIptables for packet-filter log lines, "" otherwise.
-func normalizeProgram(prog, msg string, ev *event.Event) string {
+func normalizeProgram(prog, msg string, ev *event.Event, loc *time.Location) string {
+	if prog == "nginx" && weblog.AppendNginxMessage(ev, msg, loc) {
+		return datasetSelf
+	}
 	p, known := programs[prog]
 	if p.normalize != nil {
 		p.normalize(msg, ev)

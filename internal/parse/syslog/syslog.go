@@ -29,6 +29,7 @@ const (
 	datasetSyslog      = "system.syslog"
 	datasetAuth        = "system.auth"
 	datasetIptables    = "iptables.log"
+	datasetSelf        = "-" // normalizeProgram's decoder set the dataset itself
 	maxPRI             = 191
 	maxHostname        = 255 // RFC 5424 field limits
 	maxAppName         = 48
@@ -195,6 +196,9 @@ func (d *decoder) common(t time.Time, dataset string) {
 	if d.meta != nil && !d.meta.Received.IsZero() {
 		d.add(event.FieldCreated, event.Time(d.meta.Received))
 	}
+	if dataset == datasetSelf {
+		return // the program's decoder set kind, module and dataset
+	}
 	d.add(event.FieldKind, valKindEvent)
 	if dataset == datasetIptables {
 		d.add(event.FieldModule, valModuleIptables)
@@ -319,7 +323,7 @@ func (d *decoder) decode3164(i int) {
 	d.addString(event.FieldHostName, host)
 	prog := d.process(tag, pid)
 	msg = trimMessage(strings.TrimLeft(msg, " "))
-	d.common(t, normalizeProgram(prog, msg, d.ev))
+	d.common(t, normalizeProgram(prog, msg, d.ev, d.meta.Loc()))
 	d.addString(event.FieldMessage, msg)
 }
 
@@ -514,7 +518,7 @@ func (d *decoder) decode5424(i int) error {
 	} else if tok[3] != "" {
 		d.process("", tok[3])
 	}
-	d.common(t, normalizeProgram(prog, msg, d.ev))
+	d.common(t, normalizeProgram(prog, msg, d.ev, d.meta.Loc()))
 	d.addString(event.FieldMessage, msg)
 	return nil
 }
