@@ -5,6 +5,8 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/shoseki/shoseki/internal/event"
 )
 
@@ -293,4 +295,32 @@ func floatOf(v event.Value) (float64, bool) {
 		return f, !math.IsNaN(f)
 	}
 	return 0, false
+}
+
+// maxExpansion bounds how much a zstd frame may expand; with the declared
+// length it keeps a few corrupt bytes from claiming a huge allocation. Log
+// batches compress 5-50×; zstd's own limit for a frame is about 32000×.
+const maxExpansion = 4096
+
+// decompress decodes the zstd frame src, which must expand to exactly
+// rawLen bytes (at most limit). The result is a fresh buffer.
+func decompress(dec *zstd.Decoder, src []byte, rawLen, limit uint64) ([]byte, error) {
+	if rawLen > limit || rawLen > uint64(len(src))*maxExpansion+1<<20 {
+		return nil, formatErr("declared length %d for %d compressed bytes", rawLen, len(src))
+	}
+	var h zstd.Header
+	if err := h.Decode(src); err != nil {
+		return nil, formatErr("zstd header: %v", err)
+	}
+	if h.HasFCS && h.FrameContentSize != rawLen {
+		return nil, formatErr("zstd frame of %d bytes, %d declared", h.FrameContentSize, rawLen)
+	}
+	out, err := dec.DecodeAll(src, make([]byte, 0, rawLen))
+	if err != nil {
+		return nil, formatErr("zstd: %v", err)
+	}
+	if uint64(len(out)) != rawLen {
+		return nil, formatErr("zstd frame gave %d bytes, %d declared", len(out), rawLen)
+	}
+	return out, nil
 }

@@ -30,7 +30,8 @@ const (
 	indexFile      = "index.bin"
 	valuesFile     = "values.bin"
 	bloomFile      = "bloom.bin"
-	maxBlockRaw    = 512 << 20 // bound on one decompressed column block
+	maxBlockRaw    = 256 << 20 // bound on one decompressed column block
+	maxBlockBytes  = 16 << 20  // a block is cut when its rows' strings exceed this
 	maxIndexRaw    = 1 << 30
 	numHas         = 1
 	numPure        = 2
@@ -41,7 +42,7 @@ const (
 )
 
 var (
-	partDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxIndexRaw))
+	partDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxIndexRaw), zstd.WithDecodeAllCapLimit(true))
 	partEncoders   sync.Map // zstd.EncoderLevel -> *zstd.Encoder
 )
 
@@ -139,6 +140,7 @@ type partWriter struct {
 	seenStr   map[string]struct{}
 	raw, comp []byte
 	times     []int64
+	rowBytes  int
 	err       error
 }
 
@@ -169,11 +171,15 @@ func (w *partWriter) add(e *event.Event) error {
 		return w.err
 	}
 	s := e.GetString(streamField)
-	if len(w.rows) > 0 && (len(w.rows) >= w.blockRows || (s != w.stream && len(w.rows) >= w.blockRows/16)) {
+	if len(w.rows) > 0 && (len(w.rows) >= w.blockRows || w.rowBytes >= maxBlockBytes || (s != w.stream && len(w.rows) >= w.blockRows/16)) {
 		w.flushBlock()
 	}
 	w.stream = s
 	w.rows = append(w.rows, e)
+	for i := range e.Fields {
+		_, str := e.Fields[i].Value.Raw()
+		w.rowBytes += len(str) + 8
+	}
 	return w.err
 }
 
@@ -288,6 +294,7 @@ func (w *partWriter) flushBlock() {
 	w.meta.MinSeq, w.meta.MaxSeq = min(w.meta.MinSeq, bh.minSeq), max(w.meta.MaxSeq, bh.maxSeq)
 	clear(w.rows)
 	w.rows = w.rows[:0]
+	w.rowBytes = 0
 }
 
 func (w *partWriter) indexValue(v event.Value, text bool, nr *numRange) {
@@ -412,7 +419,7 @@ func (w *partWriter) encodeIndex() []byte {
 			}
 		}
 	}
-	body := partEncoder(zstd.SpeedDefault).EncodeAll(b, nil)
+	body := partEncoder(zstd.SpeedDefault).EncodeAll(b, binary.LittleEndian.AppendUint32(nil, uint32(len(b))))
 	out := make([]byte, 0, len(indexMagic)+8+len(body))
 	out = append(out, indexMagic...)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
@@ -434,9 +441,12 @@ func decodeIndex(data []byte, valuesSize, bloomSize int64) (cols []string, block
 	if crc32.Checksum(body, crcTable) != sum {
 		return nil, nil, formatErr("index checksum mismatch")
 	}
-	raw, err := partDecoder.DecodeAll(body, nil)
+	if len(body) < 4 {
+		return nil, nil, formatErr("short index")
+	}
+	raw, err := decompress(partDecoder, body[4:], uint64(binary.LittleEndian.Uint32(body)), maxIndexRaw)
 	if err != nil {
-		return nil, nil, formatErr("index zstd: %v", err)
+		return nil, nil, err
 	}
 	d := decoder{b: raw}
 	nc := d.uvarint()
@@ -452,7 +462,9 @@ func decodeIndex(data []byte, valuesSize, bloomSize int64) (cols []string, block
 		cols[i] = string(d.bytes(l))
 	}
 	nb := d.uvarint()
-	if nb > uint64(len(raw)) {
+	// A block header takes at least 8 bytes, a column entry 5: bound the
+	// allocations by what the bytes can hold.
+	if nb > uint64(len(raw)-d.off)/8 {
 		return nil, nil, formatErr("%d blocks", nb)
 	}
 	blocks = make([]blockHeader, nb)
@@ -469,7 +481,7 @@ func decodeIndex(data []byte, valuesSize, bloomSize int64) (cols []string, block
 		if d.err != nil {
 			break
 		}
-		if rows == 0 || rows > 1<<24 || ml > maxBlockRaw || mr > maxBlockRaw || ncols > nc {
+		if rows == 0 || rows > 1<<24 || ml > maxBlockRaw || mr > maxBlockRaw || ncols > nc || ncols > uint64(len(raw)-d.off)/5 {
 			return nil, nil, formatErr("block %d: bad header", i)
 		}
 		bh.rows = uint32(rows)
@@ -641,14 +653,8 @@ func (p *part) readBlock(off int64, clen, rawLen uint32) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", filepath.Join(p.dir, valuesFile), err)
 	}
-	raw, err := partDecoder.DecodeAll(c, make([]byte, 0, rawLen))
-	if err != nil {
-		return nil, corruptf(filepath.Join(p.dir, valuesFile), off, "zstd: %v", err)
-	}
-	if len(raw) != int(rawLen) {
-		return nil, corruptf(filepath.Join(p.dir, valuesFile), off, "block of %d bytes, index says %d", len(raw), rawLen)
-	}
-	return raw, nil
+	raw, err := decompress(partDecoder, c, uint64(rawLen), maxBlockRaw)
+	return raw, withPath(err, filepath.Join(p.dir, valuesFile), off)
 }
 
 // readRowMeta decodes a block's times and sequence numbers.

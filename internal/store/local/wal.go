@@ -23,7 +23,7 @@ import (
 // A segment is a file wal/NNNNNNNNNNNNNNNN.wal (16 hex digits, increasing):
 // an 8-byte magic followed by records. A record is
 //
-//	[len u32][crc32c u32][body: firstSeq u64, zstd(payload)]
+//	[len u32][crc32c u32][body: firstSeq u64, payloadLen u32, zstd(payload)]
 //
 // with len = len(body) and the CRC (Castagnoli) over body. The payload is
 // appendEvents' encoding; the events get Seq firstSeq, firstSeq+1, ...
@@ -38,7 +38,8 @@ const (
 	// maxWALRecord bounds a record's body and its decompressed payload, so a
 	// corrupt length never makes the reader allocate without bound.
 	maxWALRecord  = 256 << 20
-	maxWALPayload = 1 << 30
+	maxWALPayload = 128 << 20
+	walBodyHeader = 12
 	walExt        = ".wal"
 )
 
@@ -47,7 +48,7 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 var (
 	walEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(4),
 		zstd.WithLowerEncoderMem(true))
-	walDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxWALPayload))
+	walDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxWALPayload), zstd.WithDecodeAllCapLimit(true))
 )
 
 // encodeWALBatch returns the compressed payload for events; the body is
@@ -57,7 +58,8 @@ func encodeWALBatch(events []*event.Event) ([]byte, error) {
 	if len(p) > maxWALPayload {
 		return nil, fmt.Errorf("batch of %d events encodes to %d bytes, more than the %d a WAL record holds; split it", len(events), len(p), maxWALPayload)
 	}
-	c := walEncoder.EncodeAll(p, make([]byte, 0, len(p)/4+64))
+	c := binary.LittleEndian.AppendUint32(make([]byte, 0, len(p)/4+64), uint32(len(p)))
+	c = walEncoder.EncodeAll(p, c)
 	if len(c)+8 > maxWALRecord {
 		return nil, fmt.Errorf("batch of %d events compresses to %d bytes, more than the %d a WAL record holds; split it", len(events), len(c), maxWALRecord)
 	}
@@ -66,13 +68,14 @@ func encodeWALBatch(events []*event.Event) ([]byte, error) {
 
 // decodeWALBody decodes one record body (after the CRC was checked).
 func decodeWALBody(body []byte) (firstSeq uint64, events []*event.Event, err error) {
-	if len(body) < 8 {
+	if len(body) < walBodyHeader {
 		return 0, nil, formatErr("record body of %d bytes", len(body))
 	}
 	firstSeq = binary.LittleEndian.Uint64(body)
-	p, err := walDecoder.DecodeAll(body[8:], nil)
+	rawLen := binary.LittleEndian.Uint32(body[8:])
+	p, err := decompress(walDecoder, body[walBodyHeader:], uint64(rawLen), maxWALPayload)
 	if err != nil {
-		return 0, nil, formatErr("zstd: %v", err)
+		return 0, nil, err
 	}
 	events, err = decodeEvents(p)
 	if err != nil {
@@ -95,7 +98,7 @@ func decodeWALRecord(b []byte) (n int, firstSeq uint64, events []*event.Event, e
 	}
 	l := binary.LittleEndian.Uint32(b)
 	sum := binary.LittleEndian.Uint32(b[4:])
-	if l < 8 || l > maxWALRecord {
+	if l < walBodyHeader || l > maxWALRecord {
 		return 0, 0, nil, formatErr("record length %d", l)
 	}
 	if uint64(len(b)-walRecHeaderLen) < uint64(l) {
