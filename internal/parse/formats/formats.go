@@ -29,6 +29,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/vpcflow"
 	"github.com/shoseki/shoseki/internal/parse/weblog"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
+	"github.com/shoseki/shoseki/internal/parse/winxml"
 	"github.com/shoseki/shoseki/internal/parse/zeek"
 )
 
@@ -43,6 +44,7 @@ func All() []parse.Format {
 		suricata.Format(),
 		zeek.Format(),
 		k8saudit.Format(),
+		winxml.Format(),
 		jsonl.Format(),
 		cef.Format(),
 		cef.LEEFFormat(),
