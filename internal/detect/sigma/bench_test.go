@@ -14,7 +14,9 @@ import (
 // attackSamples decodes every record of every .evtx file under
 // ../shared/data/evtx (EVTX-ATTACK-SAMPLES) once, in file order, skipping
 // the benchmark when the data is absent.
-func attackSamples(b *testing.B) []*event.Event {
+func attackSamples(b *testing.B) []*event.Event { return attackSamplesT(b) }
+
+func attackSamplesT(b testing.TB) []*event.Event {
 	root := sharedData(b, "evtx", ".")
 	var files []string
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {

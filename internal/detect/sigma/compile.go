@@ -37,6 +37,7 @@ const (
 	opNull
 	opFieldRef
 	opTime
+	opRunes // a regular expression that only asks for n characters in a row
 )
 
 type numCmp uint8
@@ -57,6 +58,9 @@ type matcher struct {
 	s      string   // literal (lowercased unless cased)
 	glob   []string // opGlob: literal segments split at '*' ('?' kept as byte wildcard)
 	re     *regexp.Regexp
+	reLits []string // lowercase literals one of which every match of re holds
+	runs   int      // opRunes: that many characters in a row
+	runsNL bool     // opRunes: newlines count ('.' with the s flag)
 	prefix netip.Prefix
 	cmp    numCmp
 	num    float64
@@ -327,7 +331,14 @@ func (c *compiler) compileItem(it *Item) (*item, error) {
 			if err != nil {
 				return nil, fmt.Errorf("unsupported construct: regular expression %q: %v", v.S, err)
 			}
-			group = []matcher{{op: opRe, re: re, raw: v.S}}
+			if n, nl, ok := runRegex(expr); ok {
+				// '.{1000,}' would run a machine of 1000 states; count instead.
+				group = []matcher{{op: opRunes, runs: n, runsNL: nl, raw: v.S}}
+				ci.cost = 3
+				break
+			}
+			lits, _ := regexLits(expr)
+			group = []matcher{{op: opRe, re: re, reLits: lits, raw: v.S}}
 			ci.cost = 10
 		default:
 			ms, err := c.stringMatchers(v, mods, cased, it.Field == "")

@@ -3,6 +3,7 @@ package sigma
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -89,6 +90,7 @@ type compiledRule struct {
 type variant struct {
 	cr       *compiledRule
 	lsm      *LogSourceMapping
+	alt      map[string][]string // the logsource alternative it is routed on
 	root     *node
 	eids     map[int64]bool // nil: any event id
 	residual []routeCond
@@ -234,8 +236,10 @@ func (e *Engine) compileRule(r *Rule) (*compiledRule, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Event ids the detection itself requires become route checks.
+		ruleEIDs, eidsOK := requiredEIDs(root, e.eidField)
 		for _, alt := range lsm.When {
-			v := &variant{cr: cr, lsm: lsm, root: root, routeF: -1, product: r.LogSource.Product}
+			v := &variant{cr: cr, lsm: lsm, alt: alt, root: root, routeF: -1, product: r.LogSource.Product}
 			var routeVals []string
 			for fi, rf := range e.routeFields {
 				vals, ok := alt[rf]
@@ -269,6 +273,22 @@ func (e *Engine) compileRule(r *Rule) (*compiledRule, error) {
 				}
 				v.residual = append(v.residual, rc)
 			}
+			if eidsOK {
+				if v.eids == nil {
+					v.eids = ruleEIDs
+				} else {
+					both := map[int64]bool{}
+					for id := range ruleEIDs {
+						if v.eids[id] {
+							both[id] = true
+						}
+					}
+					v.eids = both
+				}
+				if len(v.eids) == 0 {
+					continue // the logsource and the detection exclude each other
+				}
+			}
 			sort.Slice(v.residual, func(i, j int) bool { return v.residual[i].slot < v.residual[j].slot })
 			if v.routeF >= 0 {
 				for _, rv := range routeVals {
@@ -282,6 +302,75 @@ func (e *Engine) compileRule(r *Rule) (*compiledRule, error) {
 		}
 	}
 	return cr, nil
+}
+
+// requiredEIDs returns the event ids one of which every event the node
+// matches has in the event id slot: from equality selections on it that the
+// condition requires (AND: any child's set; OR: the union of all). ok is
+// false when the node does not constrain the event id.
+func requiredEIDs(n *node, eidSlot int) (map[int64]bool, bool) {
+	switch n.kind {
+	case nSearch:
+		var set map[int64]bool
+		for _, m := range n.search.maps {
+			var ms map[int64]bool
+			for _, it := range m {
+				if s, ok := itemEIDs(it, eidSlot); ok {
+					ms = s
+					break
+				}
+			}
+			if ms == nil {
+				return nil, false
+			}
+			if set == nil {
+				set = map[int64]bool{}
+			}
+			for id := range ms {
+				set[id] = true
+			}
+		}
+		return set, set != nil
+	case nAnd:
+		for _, k := range n.kids {
+			if s, ok := requiredEIDs(k, eidSlot); ok {
+				return s, true
+			}
+		}
+	case nOr:
+		set := map[int64]bool{}
+		for _, k := range n.kids {
+			s, ok := requiredEIDs(k, eidSlot)
+			if !ok {
+				return nil, false
+			}
+			for id := range s {
+				set[id] = true
+			}
+		}
+		return set, true
+	}
+	return nil, false
+}
+
+// itemEIDs returns the event ids an item on the event id slot accepts when
+// it is a plain equality on integers.
+func itemEIDs(it *item, eidSlot int) (map[int64]bool, bool) {
+	if it.slot != eidSlot || eidSlot < 0 || it.neq || it.all || len(it.groups) != 1 {
+		return nil, false
+	}
+	set := map[int64]bool{}
+	for _, m := range it.groups[0] {
+		if m.op != opEq {
+			return nil, false
+		}
+		n, err := strconv.ParseInt(m.s, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		set[n] = true
+	}
+	return set, len(set) > 0
 }
 
 // NotCompiled lists the rules left out, each with the construct at fault.

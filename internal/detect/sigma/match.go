@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -22,40 +23,41 @@ type slotVal struct {
 	name    string // the event field that was found
 	v       event.Value
 	text    string // value text (strings as they are)
-	lower   string // text lowercased (ASCII fast path)
-	textOK  bool
+	lower   string // text lowercased
+	textOK  bool   // text is set
+	lowerOK bool   // lower is set
 }
 
 // evalCtx is the per-event evaluation state. It belongs to one Engine and
 // is reused: strings made from arena are valid only during one Process call.
 type evalCtx struct {
-	ev      *event.Event
-	epoch   uint32
-	slots   []slotVal
-	defs    []slotDef
-	arena   []byte
-	explain *[]MatchDetail
-	curSel  string
-	kwEpoch uint32
-	kwNames []string // keyword-searchable fields of the event
-	kwVals  []string // their values, lowercased
-	kwRaw   []string // their values as they are
+	ev          *event.Event
+	epoch       uint32
+	slots       []slotVal
+	defs        []slotDef
+	arena       []byte
+	explain     *[]MatchDetail
+	curSel      string
+	kwEpoch     uint32
+	kwModeEpoch uint32
+	kwMode      int
+	kwNames     []string // keyword-searchable fields of the event
+	kwVals      []string // their values, lowercased
+	kwRaw       []string // their values as they are
 }
 
 // keywordTexts returns the lowercased values of the event's keyword-
-// searchable fields, computed once per event: every string field except
-// event.original, which is searched only when the event has no message and
-// is not a decoded Windows event (whose Data fields hold all its text).
+// searchable fields (see keywordField), computed once per event.
 func (c *evalCtx) keywordTexts() []string {
 	if c.kwEpoch == c.epoch {
 		return c.kwVals
 	}
 	c.kwEpoch = c.epoch
 	c.kwNames, c.kwVals, c.kwRaw = c.kwNames[:0], c.kwVals[:0], c.kwRaw[:0]
-	skipOriginal := c.ev.Has(event.FieldMessage) || c.ev.GetString(event.FieldModule) == "windows"
+	mode := c.keywordMode()
 	for i := range c.ev.Fields {
 		f := &c.ev.Fields[i]
-		if (f.Name == event.FieldOriginal && skipOriginal) || f.Value.Type() != event.TypeString {
+		if !keywordField(f, mode) {
 			continue
 		}
 		c.kwNames = append(c.kwNames, f.Name)
@@ -63,6 +65,57 @@ func (c *evalCtx) keywordTexts() []string {
 		c.kwVals = append(c.kwVals, c.lower(f.Value.Str()))
 	}
 	return c.kwVals
+}
+
+// Which fields keyword (field-less) searches read.
+const (
+	kwAll         = iota // every string field
+	kwNotOriginal        // every string field but event.original
+	kwWindows            // winlog.* and message
+)
+
+// keywordMode says which fields the current event's keyword searches read.
+// A decoded Windows event is searched in its own content, the winlog.*
+// fields (System and EventData; event.original is the same again as XML),
+// not in the ECS fields derived from them (event.outcome "success" is not
+// text of the event). Other events are searched in every string field,
+// event.original only when there is no message.
+func (c *evalCtx) keywordMode() int {
+	if c.kwModeEpoch == c.epoch {
+		return c.kwMode
+	}
+	c.kwModeEpoch = c.epoch
+	c.kwMode = kwAll
+	hasMessage := false
+	for i := range c.ev.Fields {
+		switch f := &c.ev.Fields[i]; f.Name {
+		case event.FieldModule:
+			if f.Value.Type() == event.TypeString && f.Value.Str() == "windows" {
+				c.kwMode = kwWindows
+				return c.kwMode
+			}
+		case event.FieldMessage:
+			hasMessage = true
+		}
+	}
+	if hasMessage {
+		c.kwMode = kwNotOriginal
+	}
+	return c.kwMode
+}
+
+// keywordField reports whether keyword searches read f under mode.
+func keywordField(f *event.Field, mode int) bool {
+	if f.Value.Type() != event.TypeString {
+		return false
+	}
+	switch mode {
+	case kwNotOriginal:
+		return f.Name != event.FieldOriginal
+	case kwWindows:
+		return strings.HasPrefix(f.Name, "winlog.") || f.Name == event.FieldMessage
+	}
+	return true
 }
 
 func (c *evalCtx) reset(ev *event.Event) {
@@ -84,7 +137,7 @@ func (c *evalCtx) slot(i int) *slotVal {
 		return sv
 	}
 	sv.epoch = c.epoch
-	sv.present, sv.textOK = false, false
+	sv.present, sv.textOK, sv.lowerOK = false, false, false
 	for _, name := range c.defs[i].names {
 		if v, ok := c.ev.Get(name); ok {
 			sv.present, sv.name, sv.v = true, name, v
@@ -103,56 +156,73 @@ func (c *evalCtx) arenaString(from int) string {
 	return unsafe.String(&c.arena[from], len(c.arena)-from)
 }
 
-// texts fills the text and lowercase forms of a present scalar slot.
-func (c *evalCtx) texts(sv *slotVal) {
+// rawText fills the text form of a present scalar slot.
+func (c *evalCtx) rawText(sv *slotVal) {
 	if sv.textOK {
 		return
 	}
 	sv.textOK = true
 	if sv.v.Type() == event.TypeString || sv.v.Type() == event.TypeIP {
 		sv.text = sv.v.Str()
-	} else {
-		// Keep earlier arena strings valid: start a new array when full.
-		if cap(c.arena)-len(c.arena) < 40 {
-			c.arena = make([]byte, 0, max(4096, 2*cap(c.arena)))
-		}
-		from := len(c.arena)
-		c.arena = sv.v.AppendText(c.arena)
-		sv.text = c.arenaString(from)
+		return
 	}
+	// Keep earlier arena strings valid: start a new array when full.
+	if cap(c.arena)-len(c.arena) < 40 {
+		c.arena = make([]byte, 0, max(4096, 2*cap(c.arena)))
+	}
+	from := len(c.arena)
+	c.arena = sv.v.AppendText(c.arena)
+	sv.text = c.arenaString(from)
+}
+
+// texts fills the text and lowercase forms of a present scalar slot.
+func (c *evalCtx) texts(sv *slotVal) {
+	if sv.lowerOK {
+		return
+	}
+	c.rawText(sv)
+	sv.lowerOK = true
 	sv.lower = c.lower(sv.text)
 }
 
-// lower returns s lowercased, s itself when it has no upper case.
+// lower returns s lowercased (as strings.ToLower does), s itself when it
+// has no upper case; the result is in the arena, valid for this event.
 func (c *evalCtx) lower(s string) string {
 	i := 0
 	for ; i < len(s); i++ {
 		ch := s[i]
-		if ch >= utf8.RuneSelf {
-			return strings.ToLower(s)
-		}
-		if ch >= 'A' && ch <= 'Z' {
+		if ch >= utf8.RuneSelf || (ch >= 'A' && ch <= 'Z') {
 			break
 		}
 	}
 	if i == len(s) {
 		return s
 	}
-	if cap(c.arena)-len(c.arena) < len(s) {
-		c.arena = make([]byte, 0, max(4096, 2*cap(c.arena), len(s)))
+	if cap(c.arena)-len(c.arena) < len(s)+utf8.UTFMax {
+		c.arena = make([]byte, 0, max(4096, 2*cap(c.arena), 2*len(s)+utf8.UTFMax))
 	}
 	from := len(c.arena)
 	c.arena = append(c.arena, s[:i]...)
-	for ; i < len(s); i++ {
+	for i < len(s) {
 		ch := s[i]
-		if ch >= utf8.RuneSelf {
-			c.arena = c.arena[:from]
-			return strings.ToLower(s)
+		if ch < utf8.RuneSelf {
+			if ch >= 'A' && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			c.arena = append(c.arena, ch)
+			i++
+			continue
 		}
-		if ch >= 'A' && ch <= 'Z' {
-			ch += 'a' - 'A'
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if cap(c.arena)-len(c.arena) < utf8.UTFMax {
+			// Lowercasing grew the text past the room reserved: finish in
+			// a new array so the strings handed out stay valid.
+			buf := make([]byte, 0, max(4096, 2*cap(c.arena), 2*len(s)+utf8.UTFMax))
+			buf = append(buf, c.arena[from:]...)
+			c.arena, from = buf, 0
 		}
-		c.arena = append(c.arena, ch)
+		c.arena = utf8.AppendRune(c.arena, unicode.ToLower(r))
 	}
 	return c.arenaString(from)
 }
@@ -322,11 +392,16 @@ func (c *evalCtx) matchValue(m *matcher, sv *slotVal) bool {
 	}
 	c.texts(sv)
 	s := sv.lower
-	if m.cased || m.op == opRe {
+	if m.cased || m.op == opRe || m.op == opRunes {
 		s = sv.text
 	}
 	switch m.op {
+	case opRunes:
+		return hasRuns(sv.text, m.runs, m.runsNL)
 	case opRe:
+		if len(m.reLits) > 0 && !containsAny(sv.lower, m.reLits) && isASCII(sv.text) {
+			return false // none of the literals every match holds
+		}
 		return m.re.MatchString(s)
 	case opGlob:
 		return globMatch(m.glob, s)
@@ -453,7 +528,7 @@ func (c *evalCtx) evalKeywords(it *item) bool {
 	match := func(g []matcher) bool {
 		for i, low := range lows {
 			sv := slotVal{epoch: c.epoch, present: true, name: c.kwNames[i], v: event.String(c.kwRaw[i]),
-				text: c.kwRaw[i], lower: low, textOK: true}
+				text: c.kwRaw[i], lower: low, textOK: true, lowerOK: true}
 			for j := range g {
 				if c.matchValue(&g[j], &sv) {
 					if c.explain != nil {
@@ -474,4 +549,13 @@ func (c *evalCtx) evalKeywords(it *item) bool {
 		return true
 	}
 	return match(it.groups[0])
+}
+
+func containsAny(s string, lits []string) bool {
+	for _, l := range lits {
+		if strings.Contains(s, l) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,33 +1,65 @@
 package sigma
 
 import (
+	"regexp/syntax"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/shoseki/shoseki/internal/event"
 )
 
 // The prefilter: most rules can only match when some literal appears in
 // some field (an Image ending in "\certutil.exe", a command line containing
 // "-urlcache"). For every compiled variant we derive such a necessary set of
-// (field slot, literal) pairs from its condition tree; all literals of one
-// slot go into one Aho-Corasick automaton (a dense DFA over byte classes).
-// Per event, each slot's lowercased text is scanned once, the variants of
-// the literals found are marked, and only marked variants (and those
-// without a prefilter) are evaluated. The prefilter is conservative: it
-// never drops a variant that could match.
+// (field slot, literal, anchor) triples from its condition tree; all
+// literals of one slot go into one Aho-Corasick automaton (a dense DFA over
+// case-folding byte classes). Per event, each slot's text is scanned once
+// as it is (ASCII upper case folds in the byte classes, so nothing is
+// lowercased to scan), a hit is checked against its anchor (a literal of an
+// equality must span the whole value, a prefix must start it, a suffix end
+// it), the variants of the literals found are marked, and only marked
+// variants (and those without a prefilter) are evaluated. The prefilter is
+// conservative: it never drops a variant that could match.
+
+// Anchors of a prefilter literal.
+const (
+	anchorStart = 1 << iota // the literal starts the value
+	anchorEnd               // the literal ends the value
+)
 
 type lit struct {
-	slot int
-	s    string
+	slot   int
+	s      string // scan-folded (see scanFold)
+	anchor uint8
+}
+
+// score estimates how selective a literal is: longer is rarer, and a
+// literal anchored at the start or end of a value is much rarer than one
+// that may be anywhere.
+func (l lit) score() int {
+	s := len(l.s)
+	if l.anchor&anchorStart != 0 {
+		s += 4
+	}
+	if l.anchor&anchorEnd != 0 {
+		s += 4
+	}
+	return s
 }
 
 // need returns the necessary literal set of a node, or ok=false when the
-// node can match without any literal (or it cannot tell).
-func need(n *node) (set []lit, ok bool) {
+// node can match without any literal (or it cannot tell). Items on skip
+// (the event id slot, checked by routing) are not used.
+func need(n *node, skip int) (set []lit, ok bool) {
 	switch n.kind {
 	case nSearch:
 		for _, m := range n.search.maps {
 			best, found := []lit(nil), false
 			for _, it := range m {
+				if it.slot == skip && skip >= 0 {
+					continue
+				}
 				s, ok := itemNeed(it)
 				if ok && (!found || betterSet(s, best)) {
 					best, found = s, true
@@ -43,7 +75,7 @@ func need(n *node) (set []lit, ok bool) {
 		var best []lit
 		found := false
 		for _, k := range n.kids {
-			s, ok := need(k)
+			s, ok := need(k, skip)
 			if ok && (!found || betterSet(s, best)) {
 				best, found = s, true
 			}
@@ -51,7 +83,7 @@ func need(n *node) (set []lit, ok bool) {
 		return best, found
 	case nOr:
 		for _, k := range n.kids {
-			s, ok := need(k)
+			s, ok := need(k, skip)
 			if !ok {
 				return nil, false
 			}
@@ -62,20 +94,20 @@ func need(n *node) (set []lit, ok bool) {
 	return nil, false
 }
 
-// betterSet prefers sets whose shortest literal is longer (more selective),
-// then smaller sets.
+// betterSet prefers sets whose least selective literal scores higher, then
+// smaller sets.
 func betterSet(a, b []lit) bool {
-	ma, mb := minLen(a), minLen(b)
+	ma, mb := minScore(a), minScore(b)
 	if ma != mb {
 		return ma > mb
 	}
 	return len(a) < len(b)
 }
 
-func minLen(s []lit) int {
+func minScore(s []lit) int {
 	m := 1 << 30
 	for _, l := range s {
-		m = min(m, len(l.s))
+		m = min(m, l.score())
 	}
 	return m
 }
@@ -112,33 +144,69 @@ func groupNeed(slot int, g []matcher) ([]lit, bool) {
 	var out []lit
 	for i := range g {
 		m := &g[i]
-		var s string
+		var l lit
 		switch m.op {
-		case opEq, opPrefix, opSuffix, opContains:
-			s = m.s
+		case opEq:
+			l = lit{s: m.s, anchor: anchorStart | anchorEnd}
+		case opPrefix:
+			l = lit{s: m.s, anchor: anchorStart}
+		case opSuffix:
+			l = lit{s: m.s, anchor: anchorEnd}
+		case opContains:
+			l = lit{s: m.s}
 		case opGlob:
-			for _, seg := range m.glob {
-				for _, part := range strings.Split(seg, "\x00") {
-					if len(part) > len(s) {
-						s = part
-					}
-				}
+			l = globLit(m.glob)
+		case opRe:
+			if len(m.reLits) == 0 {
+				return nil, false
 			}
+			for _, s := range m.reLits {
+				out = append(out, lit{slot: slot, s: s})
+			}
+			continue
 		default:
 			return nil, false
 		}
-		if s == "" {
+		if slot == kwSlot {
+			l.anchor = 0 // keywords are substrings of any field
+		}
+		if l.s == "" {
 			return nil, false
 		}
 		if m.cased {
-			if !isASCII(s) {
+			if !isASCII(l.s) {
 				return nil, false
 			}
-			s = strings.ToLower(s)
+			l.s = strings.ToLower(l.s)
 		}
-		out = append(out, lit{slot: slot, s: s})
+		l.s = scanFold(l.s)
+		l.slot = slot
+		out = append(out, l)
 	}
 	return out, len(out) > 0
+}
+
+// globLit picks the longest literal part of a glob (segments split at '*';
+// 0 bytes are '?'), anchored when it begins the first segment or ends the
+// last.
+func globLit(segs []string) lit {
+	var best lit
+	for si, seg := range segs {
+		parts := strings.Split(seg, "\x00")
+		for pi, part := range parts {
+			if len(part) <= len(best.s) {
+				continue
+			}
+			best = lit{s: part}
+			if si == 0 && pi == 0 {
+				best.anchor |= anchorStart
+			}
+			if si == len(segs)-1 && pi == len(parts)-1 {
+				best.anchor |= anchorEnd
+			}
+		}
+	}
+	return best
 }
 
 func isASCII(s string) bool {
@@ -150,34 +218,269 @@ func isASCII(s string) bool {
 	return true
 }
 
-// automaton is an Aho-Corasick DFA over byte classes.
+// scanFold maps a lowercased text to the form the prefilter compares: the
+// same, except U+017F (long s, which case-folds with 's' but lowercases to
+// itself) becomes 's', so that a case-insensitive regular expression's
+// literal is found whenever the expression matches.
+func scanFold(s string) string {
+	if !strings.ContainsRune(s, 'ſ') {
+		return s
+	}
+	return strings.ReplaceAll(s, "ſ", "s")
+}
+
+// regexLits returns literals one of which every match of the regular
+// expression contains (lowercase ASCII), or ok=false when there is no such
+// set.
+func regexLits(expr string) ([]string, bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil, false
+	}
+	set, ok := reNeed(re.Simplify())
+	if !ok {
+		return nil, false
+	}
+	for _, s := range set {
+		// One letter, digit or common separator is too frequent to be
+		// worth a prefilter entry; a rare character like '`' is not.
+		if len(s) == 1 && (s[0] < '!' || strings.IndexByte(commonChars, s[0]) >= 0 ||
+			s[0] >= '0' && s[0] <= '9' || s[0] >= 'a' && s[0] <= 'z') {
+			return nil, false
+		}
+	}
+	return dedupe(set), true
+}
+
+const commonChars = "\\/.-_:,=\"'()[]{}"
+
+// runRegex recognizes an unanchored '.{n,}' (or '.{n,m}'): the expression
+// matches exactly when the text has n characters in a row that are not
+// newlines (any characters with the s flag).
+func runRegex(expr string) (n int, nl, ok bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil || re.Op != syntax.OpRepeat || re.Min < 1 || len(re.Sub) != 1 {
+		return 0, false, false
+	}
+	switch re.Sub[0].Op {
+	case syntax.OpAnyCharNotNL:
+		return re.Min, false, true
+	case syntax.OpAnyChar:
+		return re.Min, true, true
+	}
+	return 0, false, false
+}
+
+// hasRuns reports whether s has n characters (runes; an invalid byte is
+// one) in a row, newlines excluded unless nl.
+func hasRuns(s string, n int, nl bool) bool {
+	if len(s) < n {
+		return false
+	}
+	if nl {
+		return utf8.RuneCountInString(s) >= n
+	}
+	for len(s) >= n {
+		line := s
+		i := strings.IndexByte(s, '\n')
+		if i >= 0 {
+			line, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		if len(line) >= n && utf8.RuneCountInString(line) >= n {
+			return true
+		}
+	}
+	return false
+}
+
+// reChar returns the one lowercase ASCII character a node matches, ignoring
+// case (a literal rune, or a class like [Ss]).
+func reChar(re *syntax.Regexp) (byte, bool) {
+	var rs []rune
+	switch re.Op {
+	case syntax.OpLiteral:
+		if len(re.Rune) != 1 {
+			return 0, false
+		}
+		rs = re.Rune
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if re.Rune[i+1]-re.Rune[i] > 1 {
+				return 0, false
+			}
+			rs = append(rs, re.Rune[i], re.Rune[i+1])
+		}
+	default:
+		return 0, false
+	}
+	var c rune = -1
+	for _, r := range rs {
+		l := unicode.ToLower(r)
+		if r == 'ſ' || r == '\u212a' { // fold to ASCII s, k
+			l = unicode.ToLower(unicode.SimpleFold(r))
+			if l >= utf8.RuneSelf {
+				l = unicode.ToLower(unicode.SimpleFold(unicode.SimpleFold(r)))
+			}
+		}
+		if l >= utf8.RuneSelf || (c >= 0 && l != c) {
+			return 0, false
+		}
+		c = l
+	}
+	if c < 0 {
+		return 0, false
+	}
+	return byte(c), true
+}
+
+func reNeed(re *syntax.Regexp) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		var b strings.Builder
+		for _, r := range re.Rune {
+			c, ok := reChar(&syntax.Regexp{Op: syntax.OpLiteral, Rune: []rune{r}})
+			if !ok {
+				// A non-ASCII rune ends the literal: keep the longest run.
+				return longestASCIIRun(re.Rune)
+			}
+			b.WriteByte(c)
+		}
+		return []string{b.String()}, b.Len() > 0
+	case syntax.OpCharClass:
+		if c, ok := reChar(re); ok {
+			return []string{string(c)}, true
+		}
+		return nil, false
+	case syntax.OpCapture, syntax.OpPlus:
+		return reNeed(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return reNeed(re.Sub[0])
+		}
+		return nil, false
+	case syntax.OpAlternate:
+		var set []string
+		for _, s := range re.Sub {
+			ss, ok := reNeed(s)
+			if !ok {
+				return nil, false
+			}
+			set = append(set, ss...)
+		}
+		return set, true
+	case syntax.OpConcat:
+		// Candidates: runs of consecutive one-character nodes, and the
+		// sets of the other children; keep the most selective.
+		var best []string
+		found := false
+		consider := func(s []string) {
+			if !found || betterStrs(s, best) {
+				best, found = s, true
+			}
+		}
+		var run strings.Builder
+		flush := func() {
+			if run.Len() > 0 {
+				consider([]string{run.String()})
+				run.Reset()
+			}
+		}
+		for _, s := range re.Sub {
+			if c, ok := reChar(s); ok {
+				run.WriteByte(c)
+				continue
+			}
+			if s.Op == syntax.OpLiteral {
+				ss, ok := reNeed(s)
+				if ok && len(ss) == 1 && len(ss[0]) == len(s.Rune) {
+					run.WriteString(ss[0])
+					continue
+				}
+			}
+			flush()
+			if ss, ok := reNeed(s); ok {
+				consider(ss)
+			}
+		}
+		flush()
+		return best, found
+	}
+	return nil, false
+}
+
+func longestASCIIRun(rs []rune) ([]string, bool) {
+	var best, cur strings.Builder
+	bestS := ""
+	for _, r := range rs {
+		c, ok := reChar(&syntax.Regexp{Op: syntax.OpLiteral, Rune: []rune{r}})
+		if !ok {
+			if cur.Len() > len(bestS) {
+				bestS = cur.String()
+			}
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(c)
+	}
+	if cur.Len() > len(bestS) {
+		bestS = cur.String()
+	}
+	_ = best
+	return []string{bestS}, bestS != ""
+}
+
+func betterStrs(a, b []string) bool {
+	ma, mb := 1<<30, 1<<30
+	for _, s := range a {
+		ma = min(ma, len(s))
+	}
+	for _, s := range b {
+		mb = min(mb, len(s))
+	}
+	if ma != mb {
+		return ma > mb
+	}
+	return len(a) < len(b)
+}
+
+// automaton is an Aho-Corasick DFA over byte classes. ASCII upper-case
+// letters share the class of their lower case, so text is scanned as it is.
+// States are numbered so that those with an output (their own or through
+// the dictionary suffix links) come last, and delta holds next states
+// premultiplied by nclass: one table load and one compare per byte.
 type automaton struct {
 	class    [256]uint8
-	nclass   int
-	delta    []int32 // state*nclass + class → state
-	out      []int32 // per state: first output index in outs, -1 none
-	outs     []int32 // literal ids, each run ends at a -1
-	dictLink []int32 // per state: nearest state on the fail chain with output, -1 none
+	nclass   int32
+	delta    []int32 // state*nclass + class → next state*nclass
+	firstOut int32   // premultiplied number of the first state with output
+	outStart []int32 // per output state (from firstOut): first index in outs
+	outs     []int32 // literal ids, each state's run ending at -1
+	lens     []int32 // literal id → length
 }
 
 func buildAutomaton(lits []string) *automaton {
 	a := &automaton{}
-	// Byte classes: one per byte used in literals, 0 for all others.
 	used := [256]bool{}
 	for _, l := range lits {
 		for i := 0; i < len(l); i++ {
 			used[l[i]] = true
 		}
 	}
-	a.nclass = 1
+	nc := 1
 	for b := 0; b < 256; b++ {
-		if used[b] {
-			a.class[b] = uint8(a.nclass)
-			a.nclass++
+		if used[b] && !(b >= 'A' && b <= 'Z') {
+			a.class[b] = uint8(nc)
+			nc++ // at most 231: literals hold no ASCII upper case
 		}
 	}
-	if a.nclass > 256 {
-		a.nclass = 256 // cannot happen: at most 256 bytes, class 0 shared
+	for b := 'A'; b <= 'Z'; b++ {
+		a.class[b] = a.class[b+'a'-'A']
+	}
+	a.nclass = int32(nc)
+	for _, l := range lits {
+		a.lens = append(a.lens, int32(len(l)))
 	}
 	// Trie.
 	type tnode struct {
@@ -200,21 +503,16 @@ func buildAutomaton(lits []string) *automaton {
 		trie[s].outs = append(trie[s].outs, int32(id))
 	}
 	n := len(trie)
-	nc := a.nclass
-	a.delta = make([]int32, n*nc)
+	delta := make([]int32, n*nc)
 	fail := make([]int32, n)
-	a.dictLink = make([]int32, n)
-	a.out = make([]int32, n)
-	for i := range a.out {
-		a.out[i] = -1
-		a.dictLink[i] = -1
+	dict := make([]int32, n) // nearest state on the fail chain with own output
+	for i := range dict {
+		dict[i] = -1
 	}
-	// BFS.
 	queue := make([]int32, 0, n)
 	for c := 0; c < nc; c++ {
 		if nx, ok := trie[0].next[uint8(c)]; ok {
-			a.delta[c] = nx
-			fail[nx] = 0
+			delta[c] = nx
 			queue = append(queue, nx)
 		}
 	}
@@ -222,91 +520,137 @@ func buildAutomaton(lits []string) *automaton {
 		s := queue[qi]
 		f := fail[s]
 		if len(trie[f].outs) > 0 {
-			a.dictLink[s] = f
+			dict[s] = f
 		} else {
-			a.dictLink[s] = a.dictLink[f]
+			dict[s] = dict[f]
 		}
 		for c := 0; c < nc; c++ {
 			if nx, ok := trie[s].next[uint8(c)]; ok {
-				a.delta[int(s)*nc+c] = nx
-				fail[nx] = a.delta[int(f)*nc+c]
+				delta[int(s)*nc+c] = nx
+				fail[nx] = delta[int(f)*nc+c]
 				queue = append(queue, nx)
 			} else {
-				a.delta[int(s)*nc+c] = a.delta[int(f)*nc+c]
+				delta[int(s)*nc+c] = delta[int(f)*nc+c]
 			}
 		}
 	}
-	for s := range trie {
-		if len(trie[s].outs) > 0 {
-			a.out[s] = int32(len(a.outs))
-			a.outs = append(a.outs, trie[s].outs...)
-			a.outs = append(a.outs, -1)
+	// Renumber: states without output first (root stays 0), then the rest.
+	hasOut := func(s int) bool { return len(trie[s].outs) > 0 || dict[s] >= 0 }
+	newID := make([]int32, n)
+	k := int32(0)
+	for s := 0; s < n; s++ {
+		if !hasOut(s) {
+			newID[s] = k
+			k++
 		}
+	}
+	first := k
+	for s := 0; s < n; s++ {
+		if hasOut(s) {
+			newID[s] = k
+			k++
+		}
+	}
+	a.firstOut = first * int32(nc)
+	a.delta = make([]int32, n*nc)
+	for s := 0; s < n; s++ {
+		ns := int(newID[s])
+		for c := 0; c < nc; c++ {
+			a.delta[ns*nc+c] = newID[delta[s*nc+c]] * int32(nc)
+		}
+	}
+	a.outStart = make([]int32, n-int(first))
+	byNew := make([]int32, n)
+	for s := 0; s < n; s++ {
+		byNew[newID[s]] = int32(s)
+	}
+	for ns := int(first); ns < n; ns++ {
+		a.outStart[ns-int(first)] = int32(len(a.outs))
+		for o := byNew[ns]; o >= 0; o = dict[o] {
+			a.outs = append(a.outs, trie[o].outs...)
+		}
+		a.outs = append(a.outs, -1)
 	}
 	return a
 }
 
-// scan calls hit for every literal id found in s (repeats possible).
-func (a *automaton) scan(s string, hit func(id int32)) {
-	st := int32(0)
-	nc := int32(a.nclass)
-	for i := 0; i < len(s); i++ {
-		st = a.delta[st*nc+int32(a.class[s[i]])]
-		for o := st; o >= 0; o = a.dictLink[o] {
-			if j := a.out[o]; j >= 0 {
-				for ; a.outs[j] >= 0; j++ {
-					hit(a.outs[j])
-				}
-			}
-		}
-	}
+// target is a variant to mark when a literal is found at its anchor.
+type target struct {
+	v      int32
+	anchor uint8
 }
 
-// prefilter holds the automata and the literal → variants table.
+// slotFilter is the prefilter of one slot: its automaton and, per literal,
+// the variants it marks.
+type slotFilter struct {
+	a       *automaton
+	targets [][]target // literal id → targets
+}
+
+// prefilter holds the automata and the mark table.
 type prefilter struct {
-	bySlot   map[int]*automaton
-	litVars  map[int][][]int32 // slot → literal id → variant ids
-	mark     []uint32
+	slots    []*slotFilter // by slot; nil when no literal
+	kw       *slotFilter   // keywords
+	mark     []uint32      // variant id → epoch it was marked in
 	nVariant int
 }
 
 func (e *Engine) buildPrefilter() {
-	pf := &prefilter{bySlot: map[int]*automaton{}, litVars: map[int][][]int32{}}
+	pf := &prefilter{slots: make([]*slotFilter, len(e.ctx.defs))}
 	type key struct {
 		slot int
 		s    string
 	}
 	ids := map[key]int32{}
 	lits := map[int][]string{}
+	filters := map[int]*slotFilter{}
 	var all []*variant
 	for _, cr := range e.rules {
 		all = append(all, cr.variants...)
 	}
 	for i, v := range all {
 		v.id = int32(i)
-		set, ok := need(v.root)
+		set, ok := need(v.root, e.eidField)
 		if !ok {
 			continue
 		}
 		v.pf = true
 		for _, l := range set {
+			l.s = asciiLower(l.s)
+			sf := filters[l.slot]
+			if sf == nil {
+				sf = &slotFilter{}
+				filters[l.slot] = sf
+			}
 			k := key{l.slot, l.s}
 			id, seen := ids[k]
 			if !seen {
 				id = int32(len(lits[l.slot]))
 				ids[k] = id
 				lits[l.slot] = append(lits[l.slot], l.s)
-				pf.litVars[l.slot] = append(pf.litVars[l.slot], nil)
+				sf.targets = append(sf.targets, nil)
 			}
-			vs := pf.litVars[l.slot][id]
-			if len(vs) == 0 || vs[len(vs)-1] != v.id {
-				pf.litVars[l.slot][id] = append(vs, v.id)
+			t := target{v: v.id, anchor: l.anchor}
+			dup := false
+			for i, o := range sf.targets[id] {
+				if o.v == v.id {
+					sf.targets[id][i].anchor &= l.anchor // the looser anchor wins
+					dup = true
+				}
+			}
+			if !dup {
+				sf.targets[id] = append(sf.targets[id], t)
 			}
 			v.pfSlots = appendUnique(v.pfSlots, l.slot)
 		}
 	}
-	for slot, ls := range lits {
-		pf.bySlot[slot] = buildAutomaton(ls)
+	for slot, sf := range filters {
+		sf.a = buildAutomaton(lits[slot])
+		if slot == kwSlot {
+			pf.kw = sf
+		} else {
+			pf.slots[slot] = sf
+		}
 	}
 	pf.nVariant = len(all)
 	pf.mark = make([]uint32, len(all))
@@ -324,37 +668,93 @@ func appendUnique(s []int, x int) []int {
 
 // scanSlot marks the variants whose literals occur in the slot's text.
 func (e *Engine) scanSlot(slot int) {
-	a := e.pf.bySlot[slot]
-	if a == nil {
+	if slot == kwSlot {
+		sf := e.pf.kw
+		if sf == nil {
+			return
+		}
+		ev := e.ctx.ev
+		mode := e.ctx.keywordMode()
+		for i := range ev.Fields {
+			if f := &ev.Fields[i]; keywordField(f, mode) {
+				e.scanText(sf, f.Value.Str())
+			}
+		}
 		return
 	}
-	epoch := e.ctx.epoch
-	vars := e.pf.litVars[slot]
-	if slot == kwSlot {
-		for _, t := range e.ctx.keywordTexts() {
-			a.scan(t, func(id int32) {
-				for _, v := range vars[id] {
-					e.pf.mark[v] = epoch
-				}
-			})
-		}
+	sf := e.pf.slots[slot]
+	if sf == nil {
 		return
 	}
 	sv := e.ctx.slot(slot)
 	if !sv.present {
 		return
 	}
-	hit := func(id int32) {
-		for _, v := range vars[id] {
-			e.pf.mark[v] = epoch
-		}
-	}
 	if elems := sv.v.Elems(); elems != nil {
 		for _, el := range elems {
-			a.scan(e.ctx.lower(el.Text()), hit)
+			if el.Type() == event.TypeString {
+				e.scanText(sf, el.Str())
+			} else {
+				e.scanText(sf, e.ctx.lower(el.Text()))
+			}
 		}
 		return
 	}
-	e.ctx.texts(sv)
-	a.scan(sv.lower, hit)
+	e.ctx.rawText(sv)
+	e.scanText(sf, sv.text)
+}
+
+// scanText runs a slot's automaton over s and marks the targets of the
+// literals found at their anchors. Text with non-ASCII bytes is scanned
+// again lowercased (the byte classes fold ASCII only).
+func (e *Engine) scanText(sf *slotFilter, s string) {
+	if e.scanRaw(sf, s) >= utf8.RuneSelf {
+		e.scanRaw(sf, scanFold(e.ctx.lower(s)))
+	}
+}
+
+// scanRaw is one pass of scanText; it returns the OR of the bytes of s.
+func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
+	a := sf.a
+	epoch := e.ctx.epoch
+	mark := e.pf.mark
+	delta := a.delta
+	class := &a.class
+	first := a.firstOut
+	st := int32(0)
+	var hi byte
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		hi |= b
+		st = delta[st+int32(class[b])]
+		if st < first {
+			continue
+		}
+		for j := a.outStart[(st-first)/a.nclass]; a.outs[j] >= 0; j++ {
+			id := a.outs[j]
+			start, end := i+1 == int(a.lens[id]), i+1 == len(s)
+			for _, t := range sf.targets[id] {
+				if (t.anchor&anchorStart == 0 || start) && (t.anchor&anchorEnd == 0 || end) {
+					mark[t.v] = epoch
+				}
+			}
+		}
+	}
+	return hi
+}
+
+// asciiLower lowercases the ASCII letters of s.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
