@@ -98,6 +98,7 @@ type variant struct {
 	product  string
 	id       int32 // index for the prefilter marks
 	pf       bool  // has a prefilter: evaluate only when marked
+	pfMask   uint8 // the prefilter groups that must all be satisfied
 	pfSlots  []int // slots of its prefilter literals
 }
 
@@ -469,7 +470,7 @@ func (e *Engine) forCandidates(fn func(v *variant)) {
 		}
 		epoch := e.ctx.epoch
 		for _, cand := range re.variants {
-			if cand.pf && e.pf.mark[cand.id] != epoch {
+			if cand.pf && (e.pf.mark[cand.id] != epoch || e.pf.bits[cand.id] != cand.pfMask) {
 				continue
 			}
 			if e.residualOK(cand) {

@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"regexp/syntax"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -48,50 +49,80 @@ func (l lit) score() int {
 	return s
 }
 
-// need returns the necessary literal set of a node, or ok=false when the
-// node can match without any literal (or it cannot tell). Items on skip
-// (the event id slot, checked by routing) are not used.
-func need(n *node, skip int) (set []lit, ok bool) {
+// maxGroups caps the literal groups a variant needs (see need).
+const maxGroups = 4
+
+// need returns the literal groups of a node in conjunctive form: the node
+// can only match when every group has one of its literals present. Each
+// item of an AND (of a selection map or of the condition) that needs a
+// literal is a group; an OR contributes one group, the union of its
+// branches' best groups. The most selective maxGroups groups are kept.
+// Items on skip (the event id slot, checked by routing) are not used.
+func need(n *node, skip int) [][]lit {
+	var groups [][]lit
 	switch n.kind {
 	case nSearch:
-		for _, m := range n.search.maps {
-			best, found := []lit(nil), false
-			for _, it := range m {
+		if len(n.search.maps) == 1 {
+			for _, it := range n.search.maps[0] {
 				if it.slot == skip && skip >= 0 {
 					continue
 				}
-				s, ok := itemNeed(it)
-				if ok && (!found || betterSet(s, best)) {
-					best, found = s, true
+				if it.all && !it.neq {
+					// Every value is required: each is a group.
+					slot := it.slot
+					if slot < 0 {
+						slot = kwSlot
+					}
+					for _, g := range it.groups {
+						if s, ok := groupNeed(slot, g); ok {
+							groups = append(groups, s)
+						}
+					}
+					continue
+				}
+				if s, ok := itemNeed(it); ok {
+					groups = append(groups, s)
 				}
 			}
-			if !found {
-				return nil, false
-			}
-			set = append(set, best...)
+			break
 		}
-		return set, len(set) > 0
+		var union []lit
+		for _, m := range n.search.maps {
+			best := bestGroup(need(&node{kind: nSearch, search: &search{maps: [][]*item{m}}}, skip))
+			if best == nil {
+				return nil
+			}
+			union = append(union, best...)
+		}
+		groups = append(groups, union)
 	case nAnd:
-		var best []lit
-		found := false
 		for _, k := range n.kids {
-			s, ok := need(k, skip)
-			if ok && (!found || betterSet(s, best)) {
-				best, found = s, true
-			}
+			groups = append(groups, need(k, skip)...)
 		}
-		return best, found
 	case nOr:
+		var union []lit
 		for _, k := range n.kids {
-			s, ok := need(k, skip)
-			if !ok {
-				return nil, false
+			best := bestGroup(need(k, skip))
+			if best == nil {
+				return nil
 			}
-			set = append(set, s...)
+			union = append(union, best...)
 		}
-		return set, len(set) > 0
+		groups = append(groups, union)
 	}
-	return nil, false
+	sort.SliceStable(groups, func(i, j int) bool { return betterSet(groups[i], groups[j]) })
+	if len(groups) > maxGroups {
+		groups = groups[:maxGroups]
+	}
+	return groups
+}
+
+// bestGroup returns the most selective group, nil when there is none.
+func bestGroup(groups [][]lit) []lit {
+	if len(groups) == 0 {
+		return nil
+	}
+	return groups[0] // need sorts them best first
 }
 
 // betterSet prefers sets whose least selective literal scores higher, then
@@ -574,10 +605,12 @@ func buildAutomaton(lits []string) *automaton {
 	return a
 }
 
-// target is a variant to mark when a literal is found at its anchor.
+// target is a variant to mark when a literal is found at its anchor: the
+// literal satisfies the variant's groups in bits.
 type target struct {
 	v      int32
 	anchor uint8
+	bits   uint8
 }
 
 // slotFilter is the prefilter of one slot: its automaton and, per literal,
@@ -592,6 +625,7 @@ type prefilter struct {
 	slots    []*slotFilter // by slot; nil when no literal
 	kw       *slotFilter   // keywords
 	mark     []uint32      // variant id → epoch it was marked in
+	bits     []uint8       // variant id → groups satisfied in that epoch
 	nVariant int
 }
 
@@ -610,38 +644,41 @@ func (e *Engine) buildPrefilter() {
 	}
 	for i, v := range all {
 		v.id = int32(i)
-		set, ok := need(v.root, e.eidField)
-		if !ok {
+		groups := need(v.root, e.eidField)
+		if len(groups) == 0 {
 			continue
 		}
 		v.pf = true
-		for _, l := range set {
-			l.s = asciiLower(l.s)
-			sf := filters[l.slot]
-			if sf == nil {
-				sf = &slotFilter{}
-				filters[l.slot] = sf
-			}
-			k := key{l.slot, l.s}
-			id, seen := ids[k]
-			if !seen {
-				id = int32(len(lits[l.slot]))
-				ids[k] = id
-				lits[l.slot] = append(lits[l.slot], l.s)
-				sf.targets = append(sf.targets, nil)
-			}
-			t := target{v: v.id, anchor: l.anchor}
-			dup := false
-			for i, o := range sf.targets[id] {
-				if o.v == v.id {
-					sf.targets[id][i].anchor &= l.anchor // the looser anchor wins
-					dup = true
+		v.pfMask = uint8(1)<<len(groups) - 1
+		for gi, g := range groups {
+			for _, l := range g {
+				l.s = asciiLower(l.s)
+				sf := filters[l.slot]
+				if sf == nil {
+					sf = &slotFilter{}
+					filters[l.slot] = sf
 				}
+				k := key{l.slot, l.s}
+				id, seen := ids[k]
+				if !seen {
+					id = int32(len(lits[l.slot]))
+					ids[k] = id
+					lits[l.slot] = append(lits[l.slot], l.s)
+					sf.targets = append(sf.targets, nil)
+				}
+				bit := uint8(1) << gi
+				dup := false
+				for i, o := range sf.targets[id] {
+					if o.v == v.id && o.anchor == l.anchor {
+						sf.targets[id][i].bits |= bit
+						dup = true
+					}
+				}
+				if !dup {
+					sf.targets[id] = append(sf.targets[id], target{v: v.id, anchor: l.anchor, bits: bit})
+				}
+				v.pfSlots = appendUnique(v.pfSlots, l.slot)
 			}
-			if !dup {
-				sf.targets[id] = append(sf.targets[id], t)
-			}
-			v.pfSlots = appendUnique(v.pfSlots, l.slot)
 		}
 	}
 	for slot, sf := range filters {
@@ -654,6 +691,7 @@ func (e *Engine) buildPrefilter() {
 	}
 	pf.nVariant = len(all)
 	pf.mark = make([]uint32, len(all))
+	pf.bits = make([]uint8, len(all))
 	e.pf = pf
 }
 
@@ -717,7 +755,7 @@ func (e *Engine) scanText(sf *slotFilter, s string) {
 func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
 	a := sf.a
 	epoch := e.ctx.epoch
-	mark := e.pf.mark
+	mark, bits := e.pf.mark, e.pf.bits
 	delta := a.delta
 	class := &a.class
 	first := a.firstOut
@@ -735,7 +773,11 @@ func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
 			start, end := i+1 == int(a.lens[id]), i+1 == len(s)
 			for _, t := range sf.targets[id] {
 				if (t.anchor&anchorStart == 0 || start) && (t.anchor&anchorEnd == 0 || end) {
-					mark[t.v] = epoch
+					if mark[t.v] != epoch {
+						mark[t.v], bits[t.v] = epoch, t.bits
+					} else {
+						bits[t.v] |= t.bits
+					}
 				}
 			}
 		}
