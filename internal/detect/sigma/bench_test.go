@@ -83,3 +83,46 @@ func BenchmarkWindowsRuleSet(b *testing.B) {
 	b.ReportMetric(float64(signals)/float64(n), "signals/event")
 	runtime.KeepAlive(rs)
 }
+
+// quietEvents returns the events of evs on which e emits no signal.
+func quietEvents(e *Engine, evs []*event.Event) []*event.Event {
+	var out []*event.Event
+	for _, ev := range evs {
+		n := 0
+		e.Process(ev, func(Signal) { n++ })
+		if n == 0 {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// BenchmarkWindowsRuleSetNoMatch is BenchmarkWindowsRuleSet over the events
+// of the mix that no rule matches: the hot path proper, which must not
+// allocate (0 allocs/op).
+func BenchmarkWindowsRuleSetNoMatch(b *testing.B) {
+	d := sigmaData(b)
+	evs := attackSamples(b)
+	dirs, _ := filepath.Glob(filepath.Join(d, "rules*", "windows"))
+	rs, _ := LoadDir(dirs...)
+	e, err := NewEngine(rs, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs = quietEvents(e, evs)
+	b.ReportAllocs()
+	n := 0
+	emit := func(Signal) {}
+	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		e.Process(evs[n%len(evs)], emit)
+		n++
+	}
+	cpu := cpuSeconds() - cpu0
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
+	}
+	b.ReportMetric(float64(len(evs)), "mix-events")
+}

@@ -249,3 +249,26 @@ func TestRegressionData(t *testing.T) {
 	}
 	t.Logf("regression cases: %d of %d pass (events decoded from .evtx, cross-checked with the .json twins)", pass, len(cases))
 }
+
+// TestProcessNoAllocs: once warm, Process allocates nothing for events no
+// rule matches (the whole rule set over every regression case's events).
+func TestProcessNoAllocs(t *testing.T) {
+	_, _, e := loadFull(t)
+	var evs []*event.Event
+	for _, c := range regressionCases(t) {
+		evs = append(evs, loadCaseEvents(t, c)...)
+	}
+	quiet := quietEvents(e, evs)
+	if len(quiet) == 0 {
+		t.Fatal("every event matches some rule")
+	}
+	emit := func(Signal) { t.Error("signal on a quiet event") }
+	allocs := testing.AllocsPerRun(5, func() {
+		for _, ev := range quiet {
+			e.Process(ev, emit)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per pass over %d events, want 0", allocs, len(quiet))
+	}
+}
