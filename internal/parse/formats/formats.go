@@ -26,6 +26,7 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/squid"
 	"github.com/shoseki/shoseki/internal/parse/suricata"
 	"github.com/shoseki/shoseki/internal/parse/syslog"
+	"github.com/shoseki/shoseki/internal/parse/vcenter"
 	"github.com/shoseki/shoseki/internal/parse/vpcflow"
 	"github.com/shoseki/shoseki/internal/parse/weblog"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
@@ -59,6 +60,7 @@ func All() []parse.Format {
 		proxifier.Format(),
 		cbs.Format(),
 		auditd.Format(),
+		vcenter.Format(),
 		syslog.Format(),
 	}
 }
