@@ -3,6 +3,8 @@ package sigma
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"testing"
@@ -56,18 +58,46 @@ var (
 	fullRS   *RuleSet
 	fullErrs []LoadError
 	fullEng  *Engine
+	fullMem  memUse
 )
+
+// memUse is what loading and compiling a rule set cost in memory.
+type memUse struct {
+	HeapMB    float64 // live heap the rules and engine hold (HeapInuse after GC, delta)
+	RSSMB     float64 // process resident set after loading, freed memory returned
+	PeakRSSMB float64 // process resident set at its peak so far
+	BaseRSSMB float64 // resident set before loading
+}
+
+// measureLoad loads and compiles the rules of dirs, measuring memory.
+func measureLoad(t testing.TB, dirs []string) (*RuleSet, []LoadError, *Engine, memUse) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&before)
+	base, _ := residentMB()
+	rs, errs := LoadDir(dirs...)
+	e, err := NewEngine(rs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&after)
+	now, peak := residentMB()
+	return rs, errs, e, memUse{
+		HeapMB:    float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / (1 << 20),
+		RSSMB:     now,
+		PeakRSSMB: peak,
+		BaseRSSMB: base,
+	}
+}
 
 func loadFull(t testing.TB) (*RuleSet, []LoadError, *Engine) {
 	t.Helper()
 	if fullEng == nil {
-		dirs := ruleDirs(t)
-		fullRS, fullErrs = LoadDir(dirs...)
-		e, err := NewEngine(fullRS, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fullEng = e
+		fullRS, fullErrs, fullEng, fullMem = measureLoad(t, ruleDirs(t))
 	}
 	return fullRS, fullErrs, fullEng
 }
@@ -100,6 +130,20 @@ func TestSigmaHQRules(t *testing.T) {
 	}
 	if float64(compiled) < 0.99*float64(total) {
 		t.Errorf("only %d of %d rules compiled (< 99%%)", compiled, total)
+	}
+}
+
+// TestFullRuleSetMemory: the whole SigmaHQ rule set loaded and compiled
+// holds at most 200 MB. The live heap it holds is asserted; the process's
+// resident set is logged (it also holds the test binary and, when other
+// tests ran first, their data).
+func TestFullRuleSetMemory(t *testing.T) {
+	rs, _, e := loadFull(t)
+	m := fullMem
+	t.Logf("full rule set (%d rules, %d compiled): live heap %.1f MB; process resident %.1f MB (%.1f MB before loading), peak %.1f MB",
+		len(rs.Rules), len(rs.Rules)-len(e.NotCompiled()), m.HeapMB, m.RSSMB, m.BaseRSSMB, m.PeakRSSMB)
+	if m.HeapMB > 200 {
+		t.Errorf("the loaded rule set holds %.1f MB of heap, want ≤ 200", m.HeapMB)
 	}
 }
 

@@ -476,22 +476,42 @@ func betterStrs(a, b []string) bool {
 	return len(a) < len(b)
 }
 
-// automaton is an Aho-Corasick DFA over byte classes. ASCII upper-case
-// letters share the class of their lower case, so text is scanned as it is.
-// States are numbered so that those with an output (their own or through
-// the dictionary suffix links) come last, and delta holds next states
-// premultiplied by nclass: one table load and one compare per byte.
+// automaton is an Aho-Corasick automaton over byte classes. ASCII upper
+// case letters share the class of their lower case, so text is scanned as
+// it is. States are numbered in breadth-first order; the first nDense
+// (the shallow ones, where scanning spends nearly all its time) have dense
+// DFA rows, the deeper ones keep only their trie edges and a failure link,
+// which bounds memory (a dense table of every state of the CommandLine
+// literals would take 40 MB). A transition target with outFlag set is a
+// state with output, its own or through the dictionary suffix links.
 type automaton struct {
-	class    [256]uint8
-	nclass   int32
-	delta    []int32 // state*nclass + class → next state*nclass
-	firstOut int32   // premultiplied number of the first state with output
-	outStart []int32 // per output state (from firstOut): first index in outs
-	outs     []int32 // literal ids, each state's run ending at -1
-	lens     []int32 // literal id → length
+	class  [256]uint8
+	nclass int32
+	nDense int32
+	delta  []int32 // dense rows: state*nclass + class → target
+	// Sparse states (id ≥ nDense): edges of state s are
+	// keys/vals[edgeStart[s-nDense]:edgeStart[s-nDense+1]].
+	edgeStart []int32
+	keys      []uint8
+	vals      []int32 // targets
+	fail      []int32 // failure link (a state id, no flag) of sparse states
+	outStart  []int32 // per state: first index in outs (valid with outFlag)
+	outs      []int32 // literal ids, each state's run ending at -1
+	lens      []int32 // literal id → length
 }
 
-func buildAutomaton(lits []string) *automaton {
+const (
+	outFlag   = -1 << 31
+	stateMask = 1<<31 - 1
+	// denseCells bounds the dense table of one automaton (4 bytes each).
+	denseCells = 1 << 18
+)
+
+func buildAutomaton(lits []string) *automaton { return buildAutomatonCells(lits, denseCells) }
+
+// buildAutomatonCells builds an automaton whose dense table has at most
+// cells entries (at least the root's row).
+func buildAutomatonCells(lits []string, cells int) *automaton {
 	a := &automaton{}
 	used := [256]bool{}
 	for _, l := range lits {
@@ -513,96 +533,165 @@ func buildAutomaton(lits []string) *automaton {
 	for _, l := range lits {
 		a.lens = append(a.lens, int32(len(l)))
 	}
-	// Trie.
-	type tnode struct {
-		next map[uint8]int32
-		outs []int32
+
+	// Trie: one map of edges for the whole trie, then renumbered in
+	// breadth-first order with edges in sorted runs.
+	type edge struct {
+		from int32
+		c    uint8
 	}
-	trie := []tnode{{next: map[uint8]int32{}}}
+	child := map[edge]int32{}
+	depthOf := []int32{0}
+	var ownOut [][]int32
+	ownOut = append(ownOut, nil)
 	for id, l := range lits {
-		s := int32(0)
+		st := int32(0)
 		for i := 0; i < len(l); i++ {
-			c := a.class[l[i]]
-			nx, ok := trie[s].next[c]
+			e := edge{st, a.class[l[i]]}
+			nx, ok := child[e]
 			if !ok {
-				nx = int32(len(trie))
-				trie = append(trie, tnode{next: map[uint8]int32{}})
-				trie[s].next[c] = nx
+				nx = int32(len(depthOf))
+				child[e] = nx
+				depthOf = append(depthOf, depthOf[st]+1)
+				ownOut = append(ownOut, nil)
 			}
-			s = nx
+			st = nx
 		}
-		trie[s].outs = append(trie[s].outs, int32(id))
+		ownOut[st] = append(ownOut[st], int32(id))
 	}
-	n := len(trie)
-	delta := make([]int32, n*nc)
-	fail := make([]int32, n)
-	dict := make([]int32, n) // nearest state on the fail chain with own output
-	for i := range dict {
-		dict[i] = -1
+	n := len(depthOf)
+	kids := make([][]edge, n) // per old state: (child old id in from, class)
+	for e, nx := range child {
+		kids[e.from] = append(kids[e.from], edge{nx, e.c})
 	}
-	queue := make([]int32, 0, n)
-	for c := 0; c < nc; c++ {
-		if nx, ok := trie[0].next[uint8(c)]; ok {
-			delta[c] = nx
-			queue = append(queue, nx)
-		}
-	}
-	for qi := 0; qi < len(queue); qi++ {
-		s := queue[qi]
-		f := fail[s]
-		if len(trie[f].outs) > 0 {
-			dict[s] = f
-		} else {
-			dict[s] = dict[f]
-		}
-		for c := 0; c < nc; c++ {
-			if nx, ok := trie[s].next[uint8(c)]; ok {
-				delta[int(s)*nc+c] = nx
-				fail[nx] = delta[int(f)*nc+c]
-				queue = append(queue, nx)
-			} else {
-				delta[int(s)*nc+c] = delta[int(f)*nc+c]
-			}
+	child = nil
+	order := make([]int32, 0, n) // BFS order of old ids
+	order = append(order, 0)
+	for qi := 0; qi < len(order); qi++ {
+		k := kids[order[qi]]
+		sort.Slice(k, func(i, j int) bool { return k[i].c < k[j].c })
+		for _, e := range k {
+			order = append(order, e.from)
 		}
 	}
-	// Renumber: states without output first (root stays 0), then the rest.
-	hasOut := func(s int) bool { return len(trie[s].outs) > 0 || dict[s] >= 0 }
 	newID := make([]int32, n)
-	k := int32(0)
-	for s := 0; s < n; s++ {
-		if !hasOut(s) {
-			newID[s] = k
-			k++
+	for i, old := range order {
+		newID[old] = int32(i)
+	}
+	// Edges in new numbering (CSR over all states, used while building).
+	start := make([]int32, n+1)
+	ekeys := make([]uint8, 0, n-1)
+	evals := make([]int32, 0, n-1) // plain ids
+	for i, old := range order {
+		start[i] = int32(len(ekeys))
+		for _, e := range kids[old] {
+			ekeys = append(ekeys, e.c)
+			evals = append(evals, newID[e.from])
 		}
 	}
-	first := k
-	for s := 0; s < n; s++ {
-		if hasOut(s) {
-			newID[s] = k
-			k++
+	start[n] = int32(len(ekeys))
+	kids = nil
+	findEdge := func(s int32, c uint8) (int32, bool) {
+		for j := start[s]; j < start[s+1]; j++ {
+			if ekeys[j] == c {
+				return evals[j], true
+			}
+		}
+		return 0, false
+	}
+	// Failure and dictionary links, in BFS order.
+	fail := make([]int32, n)
+	dict := make([]int32, n) // nearest state on the fail chain with own output, -1 none
+	hasOwn := func(s int32) bool { return len(ownOut[order[s]]) > 0 }
+	dict[0] = -1
+	for s := int32(0); s < int32(n); s++ {
+		for j := start[s]; j < start[s+1]; j++ {
+			c, t := ekeys[j], evals[j]
+			if s == 0 {
+				fail[t] = 0
+			} else {
+				f := fail[s]
+				for {
+					if nx, ok := findEdge(f, c); ok {
+						fail[t] = nx
+						break
+					}
+					if f == 0 {
+						fail[t] = 0
+						break
+					}
+					f = fail[f]
+				}
+			}
+			if hasOwn(fail[t]) {
+				dict[t] = fail[t]
+			} else {
+				dict[t] = dict[fail[t]]
+			}
 		}
 	}
-	a.firstOut = first * int32(nc)
-	a.delta = make([]int32, n*nc)
-	for s := 0; s < n; s++ {
-		ns := int(newID[s])
-		for c := 0; c < nc; c++ {
-			a.delta[ns*nc+c] = newID[delta[s*nc+c]] * int32(nc)
+	// Outputs, flattened along dictionary links.
+	a.outStart = make([]int32, n)
+	flag := make([]bool, n)
+	for s := int32(0); s < int32(n); s++ {
+		if !hasOwn(s) && dict[s] < 0 {
+			continue
 		}
-	}
-	a.outStart = make([]int32, n-int(first))
-	byNew := make([]int32, n)
-	for s := 0; s < n; s++ {
-		byNew[newID[s]] = int32(s)
-	}
-	for ns := int(first); ns < n; ns++ {
-		a.outStart[ns-int(first)] = int32(len(a.outs))
-		for o := byNew[ns]; o >= 0; o = dict[o] {
-			a.outs = append(a.outs, trie[o].outs...)
+		flag[s] = true
+		a.outStart[s] = int32(len(a.outs))
+		for o := s; o >= 0; o = dict[o] {
+			a.outs = append(a.outs, ownOut[order[o]]...)
 		}
 		a.outs = append(a.outs, -1)
 	}
+	enc := func(s int32) int32 {
+		if flag[s] {
+			return s | outFlag
+		}
+		return s
+	}
+	// Dense rows for the first states (their failure states come earlier
+	// in BFS order, so their rows are ready).
+	a.nDense = int32(min(n, max(1, cells/nc)))
+	a.delta = make([]int32, int(a.nDense)*nc)
+	for s := int32(0); s < a.nDense; s++ {
+		row := a.delta[int(s)*nc : int(s+1)*nc]
+		if s != 0 {
+			copy(row, a.delta[int(fail[s])*nc:int(fail[s]+1)*nc])
+		}
+		for j := start[s]; j < start[s+1]; j++ {
+			row[ekeys[j]] = enc(evals[j])
+		}
+	}
+	// Sparse states keep their edges and failure links.
+	a.edgeStart = append([]int32(nil), start[a.nDense:]...)
+	base := start[a.nDense]
+	for i := range a.edgeStart {
+		a.edgeStart[i] -= base
+	}
+	a.keys = append([]uint8(nil), ekeys[base:]...)
+	a.vals = make([]int32, len(evals)-int(base))
+	for i, t := range evals[base:] {
+		a.vals[i] = enc(t)
+	}
+	a.fail = append([]int32(nil), fail[a.nDense:]...)
 	return a
+}
+
+// next returns the target of state st on class c.
+func (a *automaton) next(st int32, c uint8) int32 {
+	for {
+		if st < a.nDense {
+			return a.delta[st*a.nclass+int32(c)]
+		}
+		i := st - a.nDense
+		for j := a.edgeStart[i]; j < a.edgeStart[i+1]; j++ {
+			if a.keys[j] == c {
+				return a.vals[j]
+			}
+		}
+		st = a.fail[i]
+	}
 }
 
 // target is a variant to mark when a literal is found at its anchor: the
@@ -751,6 +840,22 @@ func (e *Engine) scanText(sf *slotFilter, s string) {
 	}
 }
 
+// find calls hit with every literal id found in s and the index of the
+// byte it ends at (ASCII case folded).
+func (a *automaton) find(s string, hit func(id int32, end int)) {
+	st := int32(0)
+	for i := 0; i < len(s); i++ {
+		st = a.next(st, a.class[s[i]])
+		if st >= 0 {
+			continue
+		}
+		st &= stateMask
+		for j := a.outStart[st]; a.outs[j] >= 0; j++ {
+			hit(a.outs[j], i)
+		}
+	}
+}
+
 // scanRaw is one pass of scanText; it returns the OR of the bytes of s.
 func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
 	a := sf.a
@@ -758,17 +863,22 @@ func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
 	mark, bits := e.pf.mark, e.pf.bits
 	delta := a.delta
 	class := &a.class
-	first := a.firstOut
+	nc, nDense := a.nclass, a.nDense
 	st := int32(0)
 	var hi byte
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		hi |= b
-		st = delta[st+int32(class[b])]
-		if st < first {
+		if st < nDense {
+			st = delta[st*nc+int32(class[b])]
+		} else {
+			st = a.next(st, class[b])
+		}
+		if st >= 0 {
 			continue
 		}
-		for j := a.outStart[(st-first)/a.nclass]; a.outs[j] >= 0; j++ {
+		st &= stateMask
+		for j := a.outStart[st]; a.outs[j] >= 0; j++ {
 			id := a.outs[j]
 			start, end := i+1 == int(a.lens[id]), i+1 == len(s)
 			for _, t := range sf.targets[id] {

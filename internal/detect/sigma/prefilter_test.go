@@ -1,6 +1,8 @@
 package sigma
 
 import (
+	"maps"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"sort"
@@ -269,4 +271,47 @@ func TestPrefilterConservative(t *testing.T) {
 		}
 	}
 	t.Logf("%d events compared, %d differ", len(evs), diffs)
+}
+
+// TestAutomaton compares the automaton, with all states dense, with only
+// the root dense, and in between, against strings.Index on every position.
+func TestAutomaton(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := "abcAB\\.é"
+	word := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteByte(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	for round := range 200 {
+		var lits []string
+		seen := map[string]bool{}
+		for range 1 + rng.IntN(30) {
+			l := asciiLower(word(1 + rng.IntN(5)))
+			if !seen[l] {
+				seen[l] = true
+				lits = append(lits, l)
+			}
+		}
+		text := word(rng.IntN(60))
+		want := map[[2]int]bool{}
+		low := asciiLower(text)
+		for id, l := range lits {
+			for i := 0; i+len(l) <= len(low); i++ {
+				if low[i:i+len(l)] == l {
+					want[[2]int{id, i + len(l) - 1}] = true
+				}
+			}
+		}
+		for _, cells := range []int{1, 64, 1 << 20} {
+			a := buildAutomatonCells(lits, cells)
+			got := map[[2]int]bool{}
+			a.find(text, func(id int32, end int) { got[[2]int{int(id), end}] = true })
+			if !maps.Equal(got, want) {
+				t.Fatalf("round %d, cells %d: lits %q text %q: got %v, want %v", round, cells, lits, text, got, want)
+			}
+		}
+	}
 }
