@@ -96,28 +96,30 @@ type variant struct {
 	residual []routeCond
 	routeF   int // index in Engine.routeFields, -1 if unrouted
 	product  string
-	id       int32 // index for the prefilter marks
-	pf       bool  // has a prefilter: evaluate only when marked
-	pfMask   uint8 // the prefilter groups that must all be satisfied
-	pfSlots  []int // slots of its prefilter literals
+	id       int32  // index for the prefilter marks
+	pf       bool   // has a prefilter: evaluate only when marked
+	pfMask   uint8  // the prefilter groups that must all be satisfied
+	pfSlots  []int  // slots of its prefilter literals
+	lits     []vlit // its prefilter literals
 }
 
-// routeEntry is a cached route: the variants and the slots to scan.
+// routeEntry is a route: the variants of a route field value and event id,
+// and the slots to scan for their prefilter.
 type routeEntry struct {
 	variants []*variant
-	pfSlots  []int
+	scans    []routeScan
+}
+
+// routeSet holds the routes of one route field value.
+type routeSet struct {
+	byEID map[int64]*routeEntry // event ids some variant requires
+	other *routeEntry           // every other event id
 }
 
 type routeCond struct {
 	slot   int
 	exists bool     // "*": the field must exist
 	values []string // lowercased; any
-}
-
-type routeKey struct {
-	field int
-	value string
-	eid   int64
 }
 
 // Engine evaluates a compiled rule set over events as they arrive.
@@ -136,9 +138,9 @@ type Engine struct {
 	ctx         evalCtx
 
 	routeFields []string
-	routeIdx    []map[string][]*variant
+	routeIdx    []map[string][]*variant // while compiling
+	routes      []map[string]*routeSet  // by route field, lowercased value
 	unrouted    []*variant
-	cache       map[routeKey]*routeEntry
 	pf          *prefilter
 	eidField    int // slot of winlog.event_id
 
@@ -159,8 +161,7 @@ func NewEngine(rs *RuleSet, opts Options) (*Engine, error) {
 	if opts.MaxStates <= 0 {
 		opts.MaxStates = 100_000
 	}
-	e := &Engine{opts: opts, maps: opts.Mappings, byRef: map[string]*compiledRule{}, slotIndex: map[string]int{},
-		cache: map[routeKey]*routeEntry{}}
+	e := &Engine{opts: opts, maps: opts.Mappings, byRef: map[string]*compiledRule{}, slotIndex: map[string]int{}}
 	if e.maps == nil {
 		e.maps = BuiltinMappings()
 	}
@@ -198,6 +199,8 @@ func NewEngine(rs *RuleSet, opts Options) (*Engine, error) {
 	e.buildCorrelations(corrRules)
 	e.matchedEpoch = make([]uint32, len(e.rules)+len(e.corrs))
 	e.buildPrefilter()
+	e.buildRoutes()
+	e.routeIdx = nil
 	return e, nil
 }
 
@@ -396,27 +399,17 @@ func (e *Engine) Stats() Stats {
 	return s
 }
 
-// candidates returns the variants routed to the current event.
+// candidates returns the route of the current event for a route field
+// value (lowercased) and event id, nil when no rule is routed there.
 func (e *Engine) candidates(fi int, val string, eid int64) *routeEntry {
-	k := routeKey{field: fi, value: val, eid: eid}
-	if re, ok := e.cache[k]; ok {
+	rs := e.routes[fi][val]
+	if rs == nil {
+		return nil
+	}
+	if re, ok := rs.byEID[eid]; ok {
 		return re
 	}
-	re := &routeEntry{}
-	for _, v := range e.routeIdx[fi][val] {
-		if v.eids == nil || v.eids[eid] {
-			re.variants = append(re.variants, v)
-			for _, s := range v.pfSlots {
-				re.pfSlots = appendUnique(re.pfSlots, s)
-			}
-		}
-	}
-	if len(e.cache) > 4096 {
-		clear(e.cache)
-	}
-	k.value = strings.Clone(val)
-	e.cache[k] = re
-	return re
+	return rs.other
 }
 
 func (e *Engine) residualOK(v *variant) bool {
@@ -454,7 +447,7 @@ func (e *Engine) forCandidates(fn func(v *variant)) {
 		}
 	}
 	for fi, rf := range e.routeFields {
-		if len(e.routeIdx[fi]) == 0 {
+		if len(e.routes[fi]) == 0 {
 			continue
 		}
 		v, ok := e.ctx.ev.Get(rf)
@@ -462,11 +455,11 @@ func (e *Engine) forCandidates(fn func(v *variant)) {
 			continue
 		}
 		re := e.candidates(fi, e.ctx.lower(v.Str()), eid)
-		if len(re.variants) == 0 {
+		if re == nil || len(re.variants) == 0 {
 			continue
 		}
-		for _, s := range re.pfSlots {
-			e.scanSlot(s)
+		for _, sc := range re.scans {
+			e.scanSlot(sc.slot, sc.sf)
 		}
 		epoch := e.ctx.epoch
 		for _, cand := range re.variants {

@@ -1,8 +1,11 @@
 package sigma
 
 import (
+	"crypto/sha256"
 	"regexp/syntax"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -488,13 +491,17 @@ type automaton struct {
 	class  [256]uint8
 	nclass int32
 	nDense int32
-	delta  []int32 // dense rows: state*nclass + class → target
+	// denseLimit is nDense*nclass. A state's code is its row offset
+	// (state*nclass) when dense, denseLimit + state - nDense when sparse;
+	// transition targets are codes, with outFlag for states with output.
+	denseLimit int32
+	delta      []int32 // dense rows: code + class → target
 	// Sparse states (id ≥ nDense): edges of state s are
 	// keys/vals[edgeStart[s-nDense]:edgeStart[s-nDense+1]].
 	edgeStart []int32
 	keys      []uint8
 	vals      []int32 // targets
-	fail      []int32 // failure link (a state id, no flag) of sparse states
+	fail      []int32 // failure link (a code, no flag) of sparse states
 	outStart  []int32 // per state: first index in outs (valid with outFlag)
 	outs      []int32 // literal ids, each state's run ending at -1
 	lens      []int32 // literal id → length
@@ -504,7 +511,7 @@ const (
 	outFlag   = -1 << 31
 	stateMask = 1<<31 - 1
 	// denseCells bounds the dense table of one automaton (4 bytes each).
-	denseCells = 1 << 18
+	denseCells = 1 << 16
 )
 
 func buildAutomaton(lits []string) *automaton { return buildAutomatonCells(lits, denseCells) }
@@ -644,21 +651,24 @@ func buildAutomatonCells(lits []string, cells int) *automaton {
 		}
 		a.outs = append(a.outs, -1)
 	}
-	enc := func(s int32) int32 {
-		if flag[s] {
-			return s | outFlag
-		}
-		return s
-	}
 	// Dense rows for the first states (their failure states come earlier
 	// in BFS order, so their rows are ready).
 	a.nDense = int32(min(n, max(1, cells/nc)))
+	a.denseLimit = a.nDense * int32(nc)
+	enc := func(s int32) int32 {
+		code := a.code(s)
+		if flag[s] {
+			return code | outFlag
+		}
+		return code
+	}
 	a.delta = make([]int32, int(a.nDense)*nc)
 	for s := int32(0); s < a.nDense; s++ {
 		row := a.delta[int(s)*nc : int(s+1)*nc]
 		if s != 0 {
 			copy(row, a.delta[int(fail[s])*nc:int(fail[s]+1)*nc])
 		}
+		// (rows hold codes: the copied row's targets are already encoded)
 		for j := start[s]; j < start[s+1]; j++ {
 			row[ekeys[j]] = enc(evals[j])
 		}
@@ -674,17 +684,30 @@ func buildAutomatonCells(lits []string, cells int) *automaton {
 	for i, t := range evals[base:] {
 		a.vals[i] = enc(t)
 	}
-	a.fail = append([]int32(nil), fail[a.nDense:]...)
+	a.fail = make([]int32, n-int(a.nDense))
+	for i, f := range fail[a.nDense:] {
+		a.fail[i] = a.code(f)
+	}
 	return a
 }
 
-// next returns the target of state st on class c.
+// code returns the code of state s: dense states as their row offset
+// (state*nclass, so scanning needs no multiplication), sparse states after
+// denseLimit.
+func (a *automaton) code(s int32) int32 {
+	if s < a.nDense {
+		return s * a.nclass
+	}
+	return a.denseLimit + s - a.nDense
+}
+
+// next returns the target of the state with code st on class c.
 func (a *automaton) next(st int32, c uint8) int32 {
 	for {
-		if st < a.nDense {
-			return a.delta[st*a.nclass+int32(c)]
+		if st < a.denseLimit {
+			return a.delta[st+int32(c)]
 		}
-		i := st - a.nDense
+		i := st - a.denseLimit
 		for j := a.edgeStart[i]; j < a.edgeStart[i+1]; j++ {
 			if a.keys[j] == c {
 				return a.vals[j]
@@ -692,6 +715,15 @@ func (a *automaton) next(st int32, c uint8) int32 {
 		}
 		st = a.fail[i]
 	}
+}
+
+// outputs returns the index in outs of the outputs of the state with code
+// st.
+func (a *automaton) outputs(st int32) int32 {
+	if st < a.denseLimit {
+		return a.outStart[st/a.nclass]
+	}
+	return a.outStart[st-a.denseLimit+a.nDense]
 }
 
 // target is a variant to mark when a literal is found at its anchor: the
@@ -709,24 +741,24 @@ type slotFilter struct {
 	targets [][]target // literal id → targets
 }
 
-// prefilter holds the automata and the mark table.
+// prefilter holds the mark table; the automata belong to the routes.
 type prefilter struct {
-	slots    []*slotFilter // by slot; nil when no literal
-	kw       *slotFilter   // keywords
-	mark     []uint32      // variant id → epoch it was marked in
-	bits     []uint8       // variant id → groups satisfied in that epoch
-	nVariant int
+	mark     []uint32                         // variant id → epoch it was marked in
+	bits     []uint8                          // variant id → groups satisfied in that epoch
+	filters  map[string]*slotFilter           // by slot and variant ids
+	automata map[[sha256.Size]byte]*automaton // by literal set
 }
 
+// vlit is one prefilter literal of a variant and the groups it satisfies.
+type vlit struct {
+	lit
+	bits uint8
+}
+
+// buildPrefilter numbers the variants and derives their literal groups
+// (need); the automata are built per route (buildRoutes).
 func (e *Engine) buildPrefilter() {
-	pf := &prefilter{slots: make([]*slotFilter, len(e.ctx.defs))}
-	type key struct {
-		slot int
-		s    string
-	}
-	ids := map[key]int32{}
-	lits := map[int][]string{}
-	filters := map[int]*slotFilter{}
+	pf := &prefilter{filters: map[string]*slotFilter{}, automata: map[[sha256.Size]byte]*automaton{}}
 	var all []*variant
 	for _, cr := range e.rules {
 		all = append(all, cr.variants...)
@@ -740,48 +772,138 @@ func (e *Engine) buildPrefilter() {
 		v.pf = true
 		v.pfMask = uint8(1)<<len(groups) - 1
 		for gi, g := range groups {
+		next:
 			for _, l := range g {
 				l.s = asciiLower(l.s)
-				sf := filters[l.slot]
-				if sf == nil {
-					sf = &slotFilter{}
-					filters[l.slot] = sf
-				}
-				k := key{l.slot, l.s}
-				id, seen := ids[k]
-				if !seen {
-					id = int32(len(lits[l.slot]))
-					ids[k] = id
-					lits[l.slot] = append(lits[l.slot], l.s)
-					sf.targets = append(sf.targets, nil)
-				}
-				bit := uint8(1) << gi
-				dup := false
-				for i, o := range sf.targets[id] {
-					if o.v == v.id && o.anchor == l.anchor {
-						sf.targets[id][i].bits |= bit
-						dup = true
+				for i := range v.lits {
+					if v.lits[i].lit == l {
+						v.lits[i].bits |= 1 << gi
+						continue next
 					}
 				}
-				if !dup {
-					sf.targets[id] = append(sf.targets[id], target{v: v.id, anchor: l.anchor, bits: bit})
-				}
+				v.lits = append(v.lits, vlit{lit: l, bits: 1 << gi})
 				v.pfSlots = appendUnique(v.pfSlots, l.slot)
 			}
 		}
 	}
-	for slot, sf := range filters {
-		sf.a = buildAutomaton(lits[slot])
-		if slot == kwSlot {
-			pf.kw = sf
-		} else {
-			pf.slots[slot] = sf
-		}
-	}
-	pf.nVariant = len(all)
 	pf.mark = make([]uint32, len(all))
 	pf.bits = make([]uint8, len(all))
 	e.pf = pf
+}
+
+// slotFilterFor returns the prefilter of one slot over the literals of vs
+// on it, shared by every route with the same variants on that slot.
+func (e *Engine) slotFilterFor(slot int, vs []*variant) *slotFilter {
+	var kb strings.Builder
+	kb.WriteString(strconv.Itoa(slot))
+	for _, v := range vs {
+		kb.WriteByte(',')
+		kb.WriteString(strconv.Itoa(int(v.id)))
+	}
+	key := kb.String()
+	if sf, ok := e.pf.filters[key]; ok {
+		return sf
+	}
+	// Literals in sorted order, so that routes with the same literals
+	// (a rule's Sysmon and Security variants) share one automaton.
+	var lits []string
+	for _, v := range vs {
+		for _, l := range v.lits {
+			if l.slot == slot {
+				lits = append(lits, l.s)
+			}
+		}
+	}
+	slices.Sort(lits)
+	lits = slices.Compact(lits)
+	sf := &slotFilter{targets: make([][]target, len(lits))}
+	for _, v := range vs {
+		for _, l := range v.lits {
+			if l.slot == slot {
+				id, _ := slices.BinarySearch(lits, l.s)
+				sf.targets[id] = append(sf.targets[id], target{v: v.id, anchor: l.anchor, bits: l.bits})
+			}
+		}
+	}
+	h := sha256.New()
+	for _, l := range lits {
+		h.Write([]byte(l))
+		h.Write([]byte{0})
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	if a, ok := e.pf.automata[sum]; ok {
+		sf.a = a
+	} else {
+		sf.a = buildAutomaton(lits)
+		e.pf.automata[sum] = sf.a
+	}
+	e.pf.filters[key] = sf
+	return sf
+}
+
+// routeScan is one slot a route scans, with the route's automaton for it.
+type routeScan struct {
+	slot int
+	sf   *slotFilter
+}
+
+// newRouteEntry builds the route entry of variants: the slots to scan with
+// automata over these variants' literals only (small automata: a route of
+// process creations does not carry the literals of registry rules).
+func (e *Engine) newRouteEntry(vs []*variant) *routeEntry {
+	re := &routeEntry{variants: vs}
+	var slots []int
+	for _, v := range vs {
+		for _, s := range v.pfSlots {
+			slots = appendUnique(slots, s)
+		}
+	}
+	sort.Ints(slots)
+	for _, s := range slots {
+		var on []*variant
+		for _, v := range vs {
+			if slices.Contains(v.pfSlots, s) {
+				on = append(on, v)
+			}
+		}
+		re.scans = append(re.scans, routeScan{slot: s, sf: e.slotFilterFor(s, on)})
+	}
+	return re
+}
+
+// buildRoutes builds every route up front: per route field value, one
+// entry per event id some of its variants require and one for all other
+// event ids, so Process never builds or allocates a route.
+func (e *Engine) buildRoutes() {
+	e.routes = make([]map[string]*routeSet, len(e.routeFields))
+	for fi := range e.routeFields {
+		e.routes[fi] = map[string]*routeSet{}
+		for val, vs := range e.routeIdx[fi] {
+			rs := &routeSet{byEID: map[int64]*routeEntry{}}
+			var any []*variant
+			eids := map[int64]bool{}
+			for _, v := range vs {
+				if v.eids == nil {
+					any = append(any, v)
+				}
+				for id := range v.eids {
+					eids[id] = true
+				}
+			}
+			rs.other = e.newRouteEntry(any)
+			for id := range eids {
+				var sel []*variant
+				for _, v := range vs {
+					if v.eids == nil || v.eids[id] {
+						sel = append(sel, v)
+					}
+				}
+				rs.byEID[id] = e.newRouteEntry(sel)
+			}
+			e.routes[fi][val] = rs
+		}
+	}
 }
 
 func appendUnique(s []int, x int) []int {
@@ -794,12 +916,8 @@ func appendUnique(s []int, x int) []int {
 }
 
 // scanSlot marks the variants whose literals occur in the slot's text.
-func (e *Engine) scanSlot(slot int) {
+func (e *Engine) scanSlot(slot int, sf *slotFilter) {
 	if slot == kwSlot {
-		sf := e.pf.kw
-		if sf == nil {
-			return
-		}
 		ev := e.ctx.ev
 		mode := e.ctx.keywordMode()
 		for i := range ev.Fields {
@@ -807,10 +925,6 @@ func (e *Engine) scanSlot(slot int) {
 				e.scanText(sf, f.Value.Str())
 			}
 		}
-		return
-	}
-	sf := e.pf.slots[slot]
-	if sf == nil {
 		return
 	}
 	sv := e.ctx.slot(slot)
@@ -850,7 +964,7 @@ func (a *automaton) find(s string, hit func(id int32, end int)) {
 			continue
 		}
 		st &= stateMask
-		for j := a.outStart[st]; a.outs[j] >= 0; j++ {
+		for j := a.outputs(st); a.outs[j] >= 0; j++ {
 			hit(a.outs[j], i)
 		}
 	}
@@ -863,14 +977,14 @@ func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
 	mark, bits := e.pf.mark, e.pf.bits
 	delta := a.delta
 	class := &a.class
-	nc, nDense := a.nclass, a.nDense
+	limit := a.denseLimit
 	st := int32(0)
 	var hi byte
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		hi |= b
-		if st < nDense {
-			st = delta[st*nc+int32(class[b])]
+		if st < limit {
+			st = delta[st+int32(class[b])]
 		} else {
 			st = a.next(st, class[b])
 		}
@@ -878,7 +992,7 @@ func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
 			continue
 		}
 		st &= stateMask
-		for j := a.outStart[st]; a.outs[j] >= 0; j++ {
+		for j := a.outputs(st); a.outs[j] >= 0; j++ {
 			id := a.outs[j]
 			start, end := i+1 == int(a.lens[id]), i+1 == len(s)
 			for _, t := range sf.targets[id] {
