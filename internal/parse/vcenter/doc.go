@@ -45,7 +45,10 @@
 // error-severity events, success for logins; user.name (the event's user,
 // or the one of a login message), source.ip and user_agent.original (login
 // messages), user.target.name (a permission's principal), related.user
-// and related.ip.
+// and related.ip. Plain vpxd/hostd lines that start an API task
+// ("[VpxLRO] -- BEGIN task-1 -- vm-45 -- vim.VirtualMachine.powerOn",
+// hostd "Task Created : haTask-2-vim.VirtualMachine.powerOn-123") get
+// event.action "task-virtual-machine-power-on" and vsphere.task.*.
 //
 // Errors: a record whose syslog header the syslog decoder rejects, a record
 // without a header, and one whose program is not a vSphere one (vpxd, vpxa,

@@ -116,6 +116,7 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		d.add(event.FieldModule, event.String("vsphere"))
 		d.add(event.FieldDataset, event.String("vsphere.log"))
 		d.str(event.FieldMessage, msg)
+		d.apiTask(msg)
 		parse.SetCommon(ev, record, meta)
 		return nil
 	}
@@ -206,4 +207,67 @@ func (d *decoder) hostd(s string) {
 		d.add("vsphere.event.key", event.Int(k))
 	}
 	d.desc = strings.TrimSpace(s[j+3:])
+}
+
+// apiTask recognizes the start of an API task in a plain vpxd or hostd log
+// line, the trace vCenter and ESXi leave of an operation even when events
+// are not streamed:
+//
+//	vpxd:  [VpxLRO] -- BEGIN task-1234 -- vm-45 -- vim.VirtualMachine.powerOn -- <session>
+//	hostd: [Originator@6876 sub=Vimsvc.TaskManager opID=… user=root] Task Created : haTask-2-vim.VirtualMachine.powerOn-123
+//
+// and sets event.action "task-" + the method in kebab case
+// ("task-virtual-machine-power-on"), vsphere.task.id/.method/.entity and,
+// for hostd, user.name.
+func (d *decoder) apiTask(msg string) {
+	var id, entity, method, user string
+	if i := strings.Index(msg, "[VpxLRO] -- BEGIN "); i >= 0 {
+		parts := strings.Split(msg[i+len("[VpxLRO] -- BEGIN "):], " -- ")
+		if len(parts) < 3 {
+			return
+		}
+		id, entity, method = parts[0], parts[1], parts[2]
+	} else if i := strings.Index(msg, "Task Created : "); i >= 0 {
+		t := strings.TrimSpace(msg[i+len("Task Created : "):])
+		// haTask-<entity>-<method>-<n>
+		if !strings.HasPrefix(t, "haTask-") {
+			return
+		}
+		rest := t[len("haTask-"):]
+		j := strings.IndexByte(rest, '-')
+		k := strings.LastIndexByte(rest, '-')
+		if j < 0 || k <= j {
+			return
+		}
+		id, entity, method = t, rest[:j], rest[j+1:k]
+		if u := strings.Index(msg[:i], " user="); u >= 0 {
+			user = msg[u+len(" user="):]
+			if e := strings.IndexAny(user, " ]"); e >= 0 {
+				user = user[:e]
+			}
+		}
+	} else {
+		return
+	}
+	if !strings.HasPrefix(method, "vim.") {
+		return
+	}
+	m := strings.TrimPrefix(method, "vim.")
+	d.add(event.FieldAction, event.String("task-"+kebab(m)))
+	d.add(event.FieldCategory, event.Array(event.String("configuration")))
+	typ := "change"
+	switch l := strings.ToLower(m); {
+	case strings.Contains(l, "unregister") || strings.Contains(l, "destroy") || strings.Contains(l, "remove") || strings.Contains(l, "delete"):
+		typ = "deletion"
+	case strings.Contains(l, "create") || strings.Contains(l, "clone") || strings.Contains(l, "register") || strings.Contains(l, "deploy"):
+		typ = "creation"
+	}
+	d.add(event.FieldType, event.Array(event.String(typ)))
+	d.str("vsphere.task.id", id)
+	d.str("vsphere.task.method", method)
+	d.str("vsphere.task.entity", entity)
+	if user != "" {
+		d.add(event.FieldUserName, event.String(user))
+		normalize.AddRelatedUser(d.ev, user)
+	}
 }
