@@ -250,12 +250,16 @@ func Decode(rec []byte, meta *parse.Meta, ev *event.Event) error {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return parse.ErrEmpty
 	}
-	r, err := parseRecord(string(line))
+	src := string(rec)
+	r, err := parseRecord(src[:len(line)])
 	if err != nil {
 		return err
 	}
 	build([]*record{r}, ev)
-	parse.SetCommon(ev, rec, meta)
+	if meta != nil && !meta.Received.IsZero() {
+		ev.Set(event.FieldCreated, event.Time(meta.Received))
+	}
+	ev.Set(event.FieldOriginal, event.String(src))
 	return nil
 }
 

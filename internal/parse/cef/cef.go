@@ -123,9 +123,17 @@ func decode(record []byte, meta *parse.Meta, ev *event.Event, format, marker str
 			ev.Time = meta.Received.UTC().UnixNano()
 		}
 	}
-	parse.SetCommon(ev, record, meta)
-	ev.Set(event.FieldOriginal, event.String(src))
+	setCommon(ev, src, meta)
 	return nil
+}
+
+// setCommon sets event.created from meta and event.original to src (the
+// record as a string already made, so it is not copied again).
+func setCommon(ev *event.Event, src string, meta *parse.Meta) {
+	if meta != nil && !meta.Received.IsZero() {
+		ev.Set(event.FieldCreated, event.Time(meta.Received))
+	}
+	ev.Set(event.FieldOriginal, event.String(src))
 }
 
 func (d *decoder) errorf(off int, msg string) error {

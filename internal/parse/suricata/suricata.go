@@ -137,7 +137,9 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		return &parse.SyntaxError{Format: Name, Offset: 0, Msg: "no event_type: not a Suricata EVE record"}
 	}
 	r.ecs(ev)
-	parse.SetCommon(ev, record, meta)
+	if v, ok := ev.Get(event.FieldOriginal); !ok || v.Str() != string(record) {
+		parse.SetCommon(ev, record, meta)
+	}
 	return nil
 }
 

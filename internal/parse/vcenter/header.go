@@ -8,8 +8,9 @@ import (
 
 // syslogHeader decodes the syslog header of record into ev with the syslog
 // format's decoder, keeping what describes the sender (@timestamp,
-// host.name, log.syslog.*, process.*) and dropping what this decoder sets
-// itself (event.*, message). It returns the message, and whether a header
+// host.name, log.syslog.*, process.*) and event.created and event.original
+// (the whole record), and dropping what this decoder sets itself
+// (event.kind, event.module, event.dataset, message). It returns the message, and whether a header
 // with a timestamp was found (the syslog decoder keeps a line without one
 // whole as message, stamped with the receive time).
 func syslogHeader(record []byte, meta *parse.Meta, ev *event.Event) (msg string, header bool, err error) {
@@ -23,7 +24,7 @@ func syslogHeader(record []byte, meta *parse.Meta, ev *event.Event) (msg string,
 		switch f.Name {
 		case event.FieldMessage:
 			msg = f.Value.Str()
-		case event.FieldOriginal, event.FieldCreated, event.FieldKind, event.FieldModule, event.FieldDataset:
+		case event.FieldKind, event.FieldModule, event.FieldDataset:
 		default:
 			if f.Name == event.FieldHostName || f.Name == "process.name" || f.Name == "log.syslog.appname" {
 				header = true

@@ -117,7 +117,6 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		d.add(event.FieldDataset, event.String("vsphere.log"))
 		d.str(event.FieldMessage, msg)
 		d.apiTask(msg)
-		parse.SetCommon(ev, record, meta)
 		return nil
 	}
 	ev2 := msg[i+len("Event "):]
@@ -127,7 +126,6 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		d.hostd(ev2)
 	}
 	d.finish()
-	parse.SetCommon(ev, record, meta)
 	return nil
 }
 

@@ -212,7 +212,10 @@ func (h *header) decode(line []byte, meta *parse.Meta, ev *event.Event) error {
 	} else {
 		m.ecs(ev, h.path, h.dataset)
 	}
-	parse.SetCommon(ev, line, meta)
+	if meta != nil && !meta.Received.IsZero() {
+		ev.Fields = append(ev.Fields, event.Field{Name: event.FieldCreated, Value: event.Time(meta.Received)})
+	}
+	ev.Fields = append(ev.Fields, event.Field{Name: event.FieldOriginal, Value: event.String(src)})
 	return nil
 }
 

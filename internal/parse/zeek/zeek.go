@@ -143,7 +143,9 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		ev.Time = t.UnixNano()
 	}
 	m.ecs(ev, path, event.Value{})
-	parse.SetCommon(ev, record, meta)
+	if v, ok := ev.Get(event.FieldOriginal); !ok || v.Str() != string(record) {
+		parse.SetCommon(ev, record, meta)
+	}
 	return nil
 }
 
