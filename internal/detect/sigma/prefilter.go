@@ -489,6 +489,8 @@ func betterStrs(a, b []string) bool {
 // state with output, its own or through the dictionary suffix links.
 type automaton struct {
 	class  [256]uint8
+	start  [256]bool // bytes that begin a literal (both cases)
+	minLen int       // length of the shortest literal
 	nclass int32
 	nDense int32
 	// denseLimit is nDense*nclass. A state's code is its row offset
@@ -537,8 +539,16 @@ func buildAutomatonCells(lits []string, cells int) *automaton {
 		a.class[b] = a.class[b+'a'-'A']
 	}
 	a.nclass = int32(nc)
+	a.minLen = 1 << 30
 	for _, l := range lits {
 		a.lens = append(a.lens, int32(len(l)))
+		a.minLen = min(a.minLen, len(l))
+		if len(l) > 0 {
+			a.start[l[0]] = true
+			if c := l[0]; c >= 'a' && c <= 'z' {
+				a.start[c-'a'+'A'] = true
+			}
+		}
 	}
 
 	// Trie: one map of edges for the whole trie, then renumbered in
@@ -949,6 +959,9 @@ func (e *Engine) scanSlot(slot int, sf *slotFilter) {
 // literals found at their anchors. Text with non-ASCII bytes is scanned
 // again lowercased (the byte classes fold ASCII only).
 func (e *Engine) scanText(sf *slotFilter, s string) {
+	if len(s)+len(s)/2 < sf.a.minLen {
+		return // too short even if lowercasing grew it (2-byte runes to 3)
+	}
 	if e.scanRaw(sf, s) >= utf8.RuneSelf {
 		e.scanRaw(sf, scanFold(e.ctx.lower(s)))
 	}
@@ -983,6 +996,18 @@ func (e *Engine) scanRaw(sf *slotFilter, s string) byte {
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		hi |= b
+		if st == 0 && !a.start[b] {
+			// At the root a byte that begins no literal leaves it there:
+			// skip such bytes without the transition table.
+			for i++; i < len(s) && !a.start[s[i]]; i++ {
+				hi |= s[i]
+			}
+			if i == len(s) {
+				break
+			}
+			b = s[i]
+			hi |= b
+		}
 		if st < limit {
 			st = delta[st+int32(class[b])]
 		} else {
