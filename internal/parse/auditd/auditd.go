@@ -2,12 +2,14 @@ package auditd
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/syslog"
 )
 
 // Name is the format name.
@@ -35,16 +37,38 @@ func Format() parse.Format {
 
 // Detect scores a record (or the first bytes of a whole input; only its
 // first line counts): 100 for "type=<TYPE> msg=audit(" at the start or
-// after "node=<name> ", 0 otherwise.
+// after "node=<name> ", 98 when that follows a syslog header (audisp-syslog,
+// audispd), 0 otherwise.
 func Detect(record []byte) int {
 	if i := bytes.IndexByte(record, '\n'); i >= 0 {
 		record = record[:i]
 	}
 	s := string(record) // no allocation: does not escape
-	if _, _, _, ok := header(s); ok {
+	switch auditStart(s) {
+	case -1:
+		return 0
+	case 0:
 		return 100
 	}
-	return 0
+	return 98
+}
+
+// auditStart returns where the audit record starts in a line: 0, or after
+// a syslog header ending in ": " (the audisp-syslog and audispd plugins
+// forward records so: "Nov 21 10:00:00 host audisp-syslog: type=…"), or -1.
+func auditStart(s string) int {
+	if _, _, _, ok := header(s); ok {
+		return 0
+	}
+	head := s[:min(len(s), 256)]
+	for _, m := range []string{": type=", ": node="} {
+		if i := strings.Index(head, m); i > 0 {
+			if _, _, _, ok := header(s[i+2:]); ok {
+				return i + 2
+			}
+		}
+	}
+	return -1
 }
 
 // kv is one decoded key=value of a record.
@@ -53,6 +77,7 @@ type kv struct{ key, val string }
 // record is one parsed audit record.
 type record struct {
 	src    string // the line
+	prefix string // the syslog header before the record, if any
 	node   string
 	typ    string
 	stamp  string // "1700000000.123:456"
@@ -95,7 +120,25 @@ func header(s string) (node, typ string, end int, ok bool) {
 }
 
 // parseRecord parses one line.
-func parseRecord(s string) (*record, error) {
+func parseRecord(line string) (*record, error) {
+	start := auditStart(line)
+	if start < 0 {
+		return nil, &parse.SyntaxError{Format: Name, Offset: 0, Msg: `no "type=<TYPE> msg=audit(" header`}
+	}
+	r, err := parseBody(line[start:])
+	if err != nil {
+		var se *parse.SyntaxError
+		if errors.As(err, &se) {
+			se.Offset += start
+		}
+		return nil, err
+	}
+	r.src, r.prefix = line, line[:start]
+	return r, nil
+}
+
+// parseBody parses a record from its "node=" or "type=" on.
+func parseBody(s string) (*record, error) {
 	node, typ, i, ok := header(s)
 	if !ok {
 		return nil, &parse.SyntaxError{Format: Name, Offset: 0, Msg: `no "type=<TYPE> msg=audit(" header`}
@@ -255,6 +298,9 @@ func Decode(rec []byte, meta *parse.Meta, ev *event.Event) error {
 	if err != nil {
 		return err
 	}
+	if r.prefix != "" {
+		syslogHeader(r.prefix, meta, ev)
+	}
 	build([]*record{r}, ev)
 	if meta != nil && !meta.Received.IsZero() {
 		ev.Set(event.FieldCreated, event.Time(meta.Received))
@@ -314,6 +360,9 @@ func DecodeAll(data []byte, meta *parse.Meta, emit func(*event.Event) error) err
 		}
 		g := groups[o]
 		ev := new(event.Event)
+		if g[0].prefix != "" {
+			syslogHeader(g[0].prefix, meta, ev)
+		}
 		build(g, ev)
 		var orig strings.Builder
 		for i, r := range g {
@@ -329,4 +378,22 @@ func DecodeAll(data []byte, meta *parse.Meta, emit func(*event.Event) error) err
 		}
 	}
 	return nil
+}
+
+// syslogHeader decodes the syslog header before a forwarded record into ev
+// with the syslog format's decoder, keeping host.name (when the record has
+// no node=) and log.syslog.*; the record's own time and fields win.
+func syslogHeader(prefix string, meta *parse.Meta, ev *event.Event) {
+	base := len(ev.Fields)
+	if err := syslog.Decode([]byte(prefix), meta, ev); err != nil {
+		return
+	}
+	keep := ev.Fields[:base]
+	for _, f := range ev.Fields[base:] {
+		if f.Name == event.FieldHostName || strings.HasPrefix(f.Name, "log.syslog.") {
+			keep = append(keep, f)
+		}
+	}
+	clear(ev.Fields[len(keep):])
+	ev.Fields = keep
 }

@@ -113,7 +113,8 @@ func TestDetect(t *testing.T) {
 		{"type=SYSCALL msg=audit(1.000:1): x=1", 100},
 		{"node=h type=USER_LOGIN msg=audit(1.000:1): x=1\ntype=EOE", 100},
 		{"type=syscall msg=audit(1.000:1):", 0},
-		{"Nov 21 10:00:00 h audit: type=SYSCALL msg=audit(1.000:1):", 0},
+		{"Nov 21 10:00:00 h audisp-syslog: type=SYSCALL msg=audit(1.000:1):", 98},
+		{"Nov 21 10:00:00 h sshd[1]: type=SYSCALL is not msg=audit", 0},
 		{`{"type":"SYSCALL"}`, 0},
 	}
 	for _, tt := range tests {

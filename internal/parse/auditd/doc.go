@@ -4,7 +4,10 @@
 //	type=SYSCALL msg=audit(1700000000.123:456): arch=c000003e syscall=59 success=yes exit=0 … comm="ls" exe="/usr/bin/ls" key=(null)
 //
 // with an optional "node=<host> " prefix (name_format) and the ENRICHED
-// log format's interpreted fields after a 0x1D byte (UID="root" AUID="alice").
+// log format's interpreted fields after a 0x1D byte (UID="root" AUID="alice"),
+// also when forwarded by syslog (the audisp-syslog and audispd plugins:
+// "Nov 21 10:00:00 web-01 audisp-syslog: type=…"; the syslog header gives
+// host.name, unless node= does, and log.syslog.*).
 //
 // References: the Linux Audit documentation ("Understanding Audit Log
 // Files", Red Hat Security Guide; the audit record types list of
