@@ -183,3 +183,24 @@ func fieldNames(e *event.Event) []string {
 	}
 	return out
 }
+
+func TestIndexFoldASCII(t *testing.T) {
+	cases := []struct {
+		s, needle string
+		want      int
+	}{
+		{"Failed password for ROOT from 10.1.2.3", "root", 20},
+		{"abc", "abcd", -1},
+		{"xx10.1.2.3", "10", 2},
+		{"", "a", -1},
+		{"aAbB", "ab", 1},
+		{"zz_Needle_User", "needle", 3},
+		{"ÄÖ kelvin", "kelvin", 5},
+		{"\u212a", "k", -1}, // Kelvin sign: not ASCII
+	}
+	for _, c := range cases {
+		if got := indexFoldASCII(c.s, c.needle); got != c.want {
+			t.Errorf("indexFoldASCII(%q, %q) = %d, want %d", c.s, c.needle, got, c.want)
+		}
+	}
+}

@@ -247,11 +247,13 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 	if d.err != nil {
 		return nil, d.err
 	}
-	isPresent := func(i int) bool { return bm == nil || bm[i/8]&(1<<(i%8)) != 0 }
-	present := 0
-	for i := 0; i < rows; i++ {
-		if isPresent(i) {
-			present++
+	present := rows
+	if bm != nil {
+		present = 0
+		for i := 0; i < rows; i++ {
+			if bm[i/8]&(1<<(i%8)) != 0 {
+				present++
+			}
 		}
 	}
 	tb := d.byte()
@@ -274,7 +276,29 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 	if d.err != nil {
 		return nil, d.err
 	}
-	var secs [numTypes]sectionReader
+	// The common case: one type, every row present: decode in place.
+	if bm == nil && types == nil {
+		if present > 0 {
+			sec := d.bytes(d.uvarint())
+			if d.err != nil {
+				return nil, d.err
+			}
+			if err := decodeSection(event.Type(tb), sec, dst); err != nil {
+				return nil, err
+			}
+			if event.Type(tb) == event.TypeTime {
+				for i := range dst {
+					n, _ := dst[i].Raw()
+					dst[i] = event.FromRaw(event.TypeTime, n+uint64(times[i]), "")
+				}
+			}
+		}
+		if !d.done() {
+			return nil, formatErr("%d trailing bytes in column", len(buf)-d.off)
+		}
+		return dst, nil
+	}
+	var secs [numTypes][]event.Value
 	for t := event.TypeString; t < numTypes; t++ {
 		if counts[t] == 0 {
 			continue
@@ -283,16 +307,18 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 		if d.err != nil {
 			return nil, d.err
 		}
-		if err := secs[t].init(t, sec, counts[t]); err != nil {
+		secs[t] = make([]event.Value, counts[t])
+		if err := decodeSection(t, sec, secs[t]); err != nil {
 			return nil, err
 		}
 	}
 	if !d.done() {
 		return nil, formatErr("%d trailing bytes in column", len(buf)-d.off)
 	}
+	var next [numTypes]int
 	k := 0
 	for i := 0; i < rows; i++ {
-		if !isPresent(i) {
+		if bm != nil && bm[i/8]&(1<<(i%8)) == 0 {
 			dst[i] = event.Value{}
 			continue
 		}
@@ -301,9 +327,11 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 			t = event.Type(types[k])
 		}
 		k++
-		v, err := secs[t].next(times[i])
-		if err != nil {
-			return nil, err
+		v := secs[t][next[t]]
+		next[t]++
+		if t == event.TypeTime {
+			n, _ := v.Raw()
+			v = event.FromRaw(event.TypeTime, n+uint64(times[i]), "")
 		}
 		dst[i] = v
 	}
@@ -317,158 +345,169 @@ func resizeValues(dst []event.Value, n int) []event.Value {
 	return dst[:n]
 }
 
-// sectionReader yields the values of one type section in order.
-type sectionReader struct {
-	t      event.Type
-	d      decoder
-	dict   []string
-	wide   bool // dictionary indexes are uvarints
-	raw    bool
-	ipBin  bool
-	lens   decoder
-	prev   int64
-	remain int
-}
-
-func (r *sectionReader) init(t event.Type, sec []byte, count int) error {
-	r.t, r.d, r.remain = t, decoder{b: sec}, count
+// decodeSection decodes the len(out) values of one type section. Time
+// values come out relative to their rows' @timestamps.
+func decodeSection(t event.Type, sec []byte, out []event.Value) error {
+	count := len(out)
+	d := decoder{b: sec}
 	switch t {
 	case event.TypeString, event.TypeIP:
-		mode := r.d.byte()
-		switch mode {
+		switch mode := d.byte(); mode {
 		case strDict:
-			n := r.d.uvarint()
-			if n > uint64(len(sec)) || (n == 0 && count > 0) {
+			n := d.uvarint()
+			if n > uint64(len(sec)) || n == 0 {
 				return formatErr("dictionary of %d entries", n)
 			}
 			lens := make([]uint64, n)
 			var total uint64
 			for i := range lens {
-				lens[i] = r.d.uvarint()
+				lens[i] = d.uvarint()
 				total += lens[i]
 				if total > uint64(len(sec)) {
 					return formatErr("dictionary longer than its section")
 				}
 			}
-			data := r.d.bytes(total)
-			if r.d.err != nil {
-				return r.d.err
+			data := d.bytes(total)
+			if d.err != nil {
+				return d.err
 			}
-			r.dict = make([]string, n)
+			dict := make([]event.Value, n)
 			off := uint64(0)
 			for i, l := range lens {
-				r.dict[i] = bstr(data[off : off+l])
+				dict[i] = event.FromRaw(t, 0, bstr(data[off:off+l]))
 				off += l
 			}
-			r.wide = n > 256
-		case strRaw:
-			// Lengths first, then bytes: find where the bytes start.
-			r.raw = true
-			start := r.d.off
-			var total uint64
-			for range count {
-				total += r.d.uvarint()
-				if r.d.err != nil {
-					return r.d.err
+			if n <= 256 {
+				idx := d.bytes(uint64(count))
+				if d.err != nil {
+					return d.err
+				}
+				for i, id := range idx {
+					if uint64(id) >= n {
+						return formatErr("dictionary index %d of %d", id, n)
+					}
+					out[i] = dict[id]
+				}
+			} else {
+				for i := range out {
+					id := d.uvarint()
+					if d.err == nil && id >= n {
+						return formatErr("dictionary index %d of %d", id, n)
+					}
+					if d.err != nil {
+						return d.err
+					}
+					out[i] = dict[id]
 				}
 			}
-			if total != uint64(len(sec)-r.d.off) {
-				return formatErr("raw strings: %d bytes announced, %d present", total, len(sec)-r.d.off)
+		case strRaw:
+			lens := decoder{b: sec[d.off:]}
+			var total uint64
+			for range count {
+				total += lens.uvarint()
+				if lens.err != nil {
+					return lens.err
+				}
 			}
-			r.lens = decoder{b: sec[start:r.d.off]}
+			data := sec[d.off+lens.off:]
+			if total != uint64(len(data)) {
+				return formatErr("raw strings: %d bytes announced, %d present", total, len(data))
+			}
+			lens.off = 0
+			off := uint64(0)
+			for i := range out {
+				l := lens.uvarint()
+				out[i] = event.FromRaw(t, 0, bstr(data[off:off+l]))
+				off += l
+			}
+			return nil
 		case strIPBinary:
 			if t != event.TypeIP {
 				return formatErr("binary addresses in a %s section", t)
 			}
-			r.ipBin = true
+			// The text of all addresses goes to one buffer: one allocation.
+			text := make([]byte, 0, count*16)
+			ends := make([]int, count)
+			for i := range out {
+				switch l := d.byte(); l {
+				case 4:
+					b := d.bytes(4)
+					if d.err != nil {
+						return d.err
+					}
+					text = netip.AddrFrom4([4]byte(b)).AppendTo(text)
+				case 16:
+					b := d.bytes(16)
+					if d.err != nil {
+						return d.err
+					}
+					a := netip.AddrFrom16([16]byte(b))
+					if a.Is4In6() {
+						return formatErr("IPv4-mapped address in binary IPv6 form")
+					}
+					text = a.AppendTo(text)
+				default:
+					if d.err != nil {
+						return d.err
+					}
+					return formatErr("address of %d bytes", l)
+				}
+				ends[i] = len(text)
+			}
+			start := 0
+			for i := range out {
+				out[i] = event.FromRaw(event.TypeIP, 0, bstr(text[start:ends[i]]))
+				start = ends[i]
+			}
 		default:
 			return formatErr("bad string mode %d", mode)
 		}
-		return r.d.err
+	case event.TypeInt:
+		var prev int64
+		for i := range out {
+			prev += d.varint()
+			out[i] = event.FromRaw(t, uint64(prev), "")
+		}
+	case event.TypeTime:
+		for i := range out {
+			out[i] = event.FromRaw(t, uint64(d.varint()), "")
+		}
 	case event.TypeFloat:
 		if len(sec) != 8*count {
 			return formatErr("float section of %d bytes for %d values", len(sec), count)
+		}
+		for i := range out {
+			out[i] = event.FromRaw(t, d.u64(), "")
 		}
 	case event.TypeBool:
 		if len(sec) != count {
 			return formatErr("bool section of %d bytes for %d values", len(sec), count)
 		}
+		for i, b := range sec {
+			if b > 1 {
+				return formatErr("bad bool %d", b)
+			}
+			out[i] = event.FromRaw(t, uint64(b), "")
+		}
+		return nil
+	case event.TypeArray:
+		for i := range out {
+			v := d.value(1)
+			if d.err == nil && v.Type() != event.TypeArray {
+				return formatErr("array section holds a %s", v.Type())
+			}
+			out[i] = v
+		}
+	default:
+		return formatErr("bad section type %d", t)
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if !d.done() {
+		return formatErr("trailing bytes in %s section", t)
 	}
 	return nil
-}
-
-func (r *sectionReader) next(rowTime int64) (event.Value, error) {
-	if r.remain <= 0 {
-		return event.Value{}, formatErr("section exhausted")
-	}
-	r.remain--
-	var v event.Value
-	switch r.t {
-	case event.TypeString, event.TypeIP:
-		if r.ipBin {
-			switch l := r.d.byte(); l {
-			case 4:
-				if b := r.d.bytes(4); r.d.err == nil {
-					v = event.IP(netip.AddrFrom4([4]byte(b)))
-				}
-			case 16:
-				if b := r.d.bytes(16); r.d.err == nil {
-					a := netip.AddrFrom16([16]byte(b))
-					if a.Is4In6() {
-						return v, formatErr("IPv4-mapped address in binary IPv6 form")
-					}
-					v = event.IP(a)
-				}
-			default:
-				if r.d.err == nil {
-					return v, formatErr("address of %d bytes", l)
-				}
-			}
-		} else if r.raw {
-			v = event.FromRaw(r.t, 0, bstr(r.d.bytes(r.lens.uvarint())))
-			if r.lens.err != nil {
-				return v, r.lens.err
-			}
-		} else {
-			var id uint64
-			if r.wide {
-				id = r.d.uvarint()
-			} else {
-				id = uint64(r.d.byte())
-			}
-			if r.d.err == nil && id >= uint64(len(r.dict)) {
-				return v, formatErr("dictionary index %d of %d", id, len(r.dict))
-			}
-			if r.d.err == nil {
-				v = event.FromRaw(r.t, 0, r.dict[id])
-			}
-		}
-	case event.TypeInt:
-		r.prev += r.d.varint()
-		v = event.FromRaw(r.t, uint64(r.prev), "")
-	case event.TypeTime:
-		v = event.FromRaw(r.t, uint64(rowTime+r.d.varint()), "")
-	case event.TypeFloat:
-		v = event.FromRaw(r.t, r.d.u64(), "")
-	case event.TypeBool:
-		b := r.d.byte()
-		if b > 1 {
-			return v, formatErr("bad bool %d", b)
-		}
-		v = event.FromRaw(r.t, uint64(b), "")
-	case event.TypeArray:
-		v = r.d.value(1)
-		if r.d.err == nil && v.Type() != event.TypeArray {
-			return v, formatErr("array section holds a %s", v.Type())
-		}
-	}
-	if r.d.err != nil {
-		return event.Value{}, r.d.err
-	}
-	if r.remain == 0 && !r.d.done() {
-		return event.Value{}, formatErr("trailing bytes in %s section", r.t)
-	}
-	return v, nil
 }
 
 // numRange accumulates a column block's numeric min and max.

@@ -45,7 +45,8 @@ func (s *Store) Search(ctx context.Context, req store.Request, fn func(*event.Ev
 		}
 	}()
 
-	sr := &searcher{ctx: ctx, req: req, fn: fn, st: &st, filterFields: filter.Fields(req.Filter), bigrams: newBigramPlan(req.Filter)}
+	sr := &searcher{ctx: ctx, req: req, fn: fn, st: &st, filterFields: filter.Fields(req.Filter), bigrams: newBigramPlan(req.Filter),
+		pre: rowPrefilters(req.Filter)}
 	if req.Fields != nil {
 		sr.outFields = append(slices.Clone(req.Fields), sr.filterFields...)
 	}
@@ -90,6 +91,9 @@ type searcher struct {
 	st           *store.Stats
 	filterFields []string
 	bigrams      *bigramPlan
+	pre          []rowPrefilter
+	preVals      [][]event.Value // per prefilter, the block's columns of its fields
+	scratchVals  []event.Value
 	outFields    []string // nil: all
 
 	times  []int64
@@ -241,10 +245,37 @@ func (sr *searcher) searchBlock(p *part, bh *blockHeader) error {
 		}
 		sr.filter = append(sr.filter, filterCol{name: f, vals: v})
 	}
+	// Columns for the row prefilters (already decoded above).
+	sr.preVals = sr.preVals[:0]
+	for _, p := range sr.pre {
+		for _, f := range p.fields {
+			var col []event.Value
+			for _, fc := range sr.filter {
+				if fc.name == f {
+					col = fc.vals
+				}
+			}
+			sr.preVals = append(sr.preVals, col)
+		}
+	}
 	sr.match = sr.match[:0]
+rows:
 	for r := 0; r < n; r++ {
 		if !sr.inRange(sr.times[r]) {
 			continue
+		}
+		k := 0
+		for i := range sr.pre {
+			sr.scratchVals = sr.scratchVals[:0]
+			for range sr.pre[i].fields {
+				if col := sr.preVals[k]; col != nil {
+					sr.scratchVals = append(sr.scratchVals, col[r])
+				}
+				k++
+			}
+			if !sr.pre[i].mayMatch(sr.scratchVals) {
+				continue rows
+			}
 		}
 		if sr.req.Filter != nil {
 			e := &sr.scr

@@ -54,7 +54,15 @@ var (
 // encodeWALBatch returns the compressed payload for events; the body is
 // completed by the WAL writer, which prefixes the first sequence number.
 func encodeWALBatch(events []*event.Event) ([]byte, error) {
-	p := appendEvents(make([]byte, 0, 256*len(events)), events)
+	size := 8
+	for _, e := range events {
+		size += 12
+		for i := range e.Fields {
+			_, str := e.Fields[i].Value.Raw()
+			size += len(str) + 6
+		}
+	}
+	p := appendEvents(make([]byte, 0, size+size/8), events)
 	if len(p) > maxWALPayload {
 		return nil, fmt.Errorf("batch of %d events encodes to %d bytes, more than the %d a WAL record holds; split it", len(events), len(p), maxWALPayload)
 	}
