@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
 )
@@ -46,23 +47,45 @@ func attackSamplesT(b testing.TB) []*event.Event {
 // PowerShell, … recorded during attacks), decoded once and replayed from
 // memory in file order. Run with -cpu 1 for one core. It reports events/s
 // (wall clock) and events/cpu-s (user+system CPU time of the process, which
-// stays meaningful on a loaded machine), and the heap in use by the loaded
-// rule set (after GC).
+// stays meaningful on a loaded machine), the heap in use by the loaded
+// rule set (after GC) and the time LoadDir and NewEngine took.
 func BenchmarkWindowsRuleSet(b *testing.B) {
-	d := sigmaData(b)
+	dirs, _ := filepath.Glob(filepath.Join(sigmaData(b), "rules*", "windows"))
+	benchRuleSet(b, dirs, false)
+}
+
+// BenchmarkWindowsRuleSetNoMatch is BenchmarkWindowsRuleSet over the events
+// of the mix that no rule matches: the hot path proper, which must not
+// allocate (0 allocs/op).
+func BenchmarkWindowsRuleSetNoMatch(b *testing.B) {
+	dirs, _ := filepath.Glob(filepath.Join(sigmaData(b), "rules*", "windows"))
+	benchRuleSet(b, dirs, true)
+}
+
+// BenchmarkAllRuleSets is BenchmarkWindowsRuleSet with every SigmaHQ rule
+// loaded (rules*: Linux, cloud, web… as well), as a deployment would.
+func BenchmarkAllRuleSets(b *testing.B) {
+	benchRuleSet(b, ruleDirs(b), false)
+}
+
+func benchRuleSet(b *testing.B, dirs []string, quiet bool) {
 	evs := attackSamples(b)
-	dirs, _ := filepath.Glob(filepath.Join(d, "rules*", "windows"))
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	t0 := time.Now()
 	rs, _ := LoadDir(dirs...)
 	e, err := NewEngine(rs, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
+	load := time.Since(t0)
 	var after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&after)
+	if quiet {
+		evs = quietEvents(e, evs)
+	}
 	b.ReportAllocs()
 	n, signals := 0, 0
 	emit := func(Signal) { signals++ }
@@ -80,6 +103,7 @@ func BenchmarkWindowsRuleSet(b *testing.B) {
 	b.ReportMetric(float64(len(evs)), "mix-events")
 	b.ReportMetric(float64(len(rs.Rules)-len(e.NotCompiled())), "rules")
 	b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/(1<<20), "rules-heap-MB")
+	b.ReportMetric(load.Seconds(), "load-s")
 	b.ReportMetric(float64(signals)/float64(n), "signals/event")
 	runtime.KeepAlive(rs)
 }
@@ -95,34 +119,4 @@ func quietEvents(e *Engine, evs []*event.Event) []*event.Event {
 		}
 	}
 	return out
-}
-
-// BenchmarkWindowsRuleSetNoMatch is BenchmarkWindowsRuleSet over the events
-// of the mix that no rule matches: the hot path proper, which must not
-// allocate (0 allocs/op).
-func BenchmarkWindowsRuleSetNoMatch(b *testing.B) {
-	d := sigmaData(b)
-	evs := attackSamples(b)
-	dirs, _ := filepath.Glob(filepath.Join(d, "rules*", "windows"))
-	rs, _ := LoadDir(dirs...)
-	e, err := NewEngine(rs, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	evs = quietEvents(e, evs)
-	b.ReportAllocs()
-	n := 0
-	emit := func(Signal) {}
-	b.ResetTimer()
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		e.Process(evs[n%len(evs)], emit)
-		n++
-	}
-	cpu := cpuSeconds() - cpu0
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
-	}
-	b.ReportMetric(float64(len(evs)), "mix-events")
 }

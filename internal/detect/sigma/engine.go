@@ -103,17 +103,19 @@ type variant struct {
 	lits     []vlit // its prefilter literals
 }
 
-// routeEntry is a route: the variants of a route field value and event id,
-// and the slots to scan for their prefilter.
+// routeEntry is a route: the variants of a route field value and event id
+// that share the same residual logsource conditions (checked once, before
+// anything is scanned), and the slots to scan for their prefilter.
 type routeEntry struct {
+	residual []routeCond
 	variants []*variant
 	scans    []routeScan
 }
 
 // routeSet holds the routes of one route field value.
 type routeSet struct {
-	byEID map[int64]*routeEntry // event ids some variant requires
-	other *routeEntry           // every other event id
+	byEID map[int64][]*routeEntry // event ids some variant requires
+	other []*routeEntry           // every other event id
 }
 
 type routeCond struct {
@@ -399,9 +401,9 @@ func (e *Engine) Stats() Stats {
 	return s
 }
 
-// candidates returns the route of the current event for a route field
-// value (lowercased) and event id, nil when no rule is routed there.
-func (e *Engine) candidates(fi int, val string, eid int64) *routeEntry {
+// candidates returns the routes of the current event for a route field
+// value (lowercased) and event id.
+func (e *Engine) candidates(fi int, val string, eid int64) []*routeEntry {
 	rs := e.routes[fi][val]
 	if rs == nil {
 		return nil
@@ -412,9 +414,13 @@ func (e *Engine) candidates(fi int, val string, eid int64) *routeEntry {
 	return rs.other
 }
 
-func (e *Engine) residualOK(v *variant) bool {
-	for i := range v.residual {
-		rc := &v.residual[i]
+func (e *Engine) residualOK(v *variant) bool { return e.condsOK(v.residual) }
+
+// condsOK reports whether the current event meets residual logsource
+// conditions.
+func (e *Engine) condsOK(conds []routeCond) bool {
+	for i := range conds {
+		rc := &conds[i]
 		sv := e.ctx.slot(rc.slot)
 		if !sv.present {
 			return false
@@ -454,19 +460,18 @@ func (e *Engine) forCandidates(fn func(v *variant)) {
 		if !ok || v.Type() != event.TypeString {
 			continue
 		}
-		re := e.candidates(fi, e.ctx.lower(v.Str()), eid)
-		if re == nil || len(re.variants) == 0 {
-			continue
-		}
-		for _, sc := range re.scans {
-			e.scanSlot(sc.slot, sc.sf)
-		}
-		epoch := e.ctx.epoch
-		for _, cand := range re.variants {
-			if cand.pf && (e.pf.mark[cand.id] != epoch || e.pf.bits[cand.id] != cand.pfMask) {
+		for _, re := range e.candidates(fi, e.ctx.lower(v.Str()), eid) {
+			if !e.condsOK(re.residual) {
 				continue
 			}
-			if e.residualOK(cand) {
+			for _, sc := range re.scans {
+				e.scanSlot(sc.slot, sc.sf)
+			}
+			epoch := e.ctx.epoch
+			for _, cand := range re.variants {
+				if cand.pf && (e.pf.mark[cand.id] != epoch || e.pf.bits[cand.id] != cand.pfMask) {
+					continue
+				}
 				fn(cand)
 			}
 		}

@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"regexp/syntax"
 	"slices"
 	"sort"
@@ -862,7 +863,7 @@ type routeScan struct {
 // automata over these variants' literals only (small automata: a route of
 // process creations does not carry the literals of registry rules).
 func (e *Engine) newRouteEntry(vs []*variant) *routeEntry {
-	re := &routeEntry{variants: vs}
+	re := &routeEntry{variants: vs, residual: vs[0].residual}
 	var slots []int
 	for _, v := range vs {
 		for _, s := range v.pfSlots {
@@ -882,6 +883,34 @@ func (e *Engine) newRouteEntry(vs []*variant) *routeEntry {
 	return re
 }
 
+// newRouteEntries splits vs by their residual logsource conditions and
+// builds a route entry for each part.
+func (e *Engine) newRouteEntries(vs []*variant) []*routeEntry {
+	var keys []string
+	parts := map[string][]*variant{}
+	for _, v := range vs {
+		k := condsKey(v.residual)
+		if _, ok := parts[k]; !ok {
+			keys = append(keys, k)
+		}
+		parts[k] = append(parts[k], v)
+	}
+	var out []*routeEntry
+	for _, k := range keys {
+		out = append(out, e.newRouteEntry(parts[k]))
+	}
+	return out
+}
+
+// condsKey identifies a list of residual conditions (sorted by slot).
+func condsKey(conds []routeCond) string {
+	var b strings.Builder
+	for _, c := range conds {
+		fmt.Fprintf(&b, "%d:%v:%q;", c.slot, c.exists, c.values)
+	}
+	return b.String()
+}
+
 // buildRoutes builds every route up front: per route field value, one
 // entry per event id some of its variants require and one for all other
 // event ids, so Process never builds or allocates a route.
@@ -890,7 +919,7 @@ func (e *Engine) buildRoutes() {
 	for fi := range e.routeFields {
 		e.routes[fi] = map[string]*routeSet{}
 		for val, vs := range e.routeIdx[fi] {
-			rs := &routeSet{byEID: map[int64]*routeEntry{}}
+			rs := &routeSet{byEID: map[int64][]*routeEntry{}}
 			var any []*variant
 			eids := map[int64]bool{}
 			for _, v := range vs {
@@ -901,7 +930,7 @@ func (e *Engine) buildRoutes() {
 					eids[id] = true
 				}
 			}
-			rs.other = e.newRouteEntry(any)
+			rs.other = e.newRouteEntries(any)
 			for id := range eids {
 				var sel []*variant
 				for _, v := range vs {
@@ -909,7 +938,7 @@ func (e *Engine) buildRoutes() {
 						sel = append(sel, v)
 					}
 				}
-				rs.byEID[id] = e.newRouteEntry(sel)
+				rs.byEID[id] = e.newRouteEntries(sel)
 			}
 			e.routes[fi][val] = rs
 		}
