@@ -19,7 +19,8 @@ import (
 
 const serveAbout = `
 Runs Shoseki: the HTTP API (default 127.0.0.1:8514), syslog over UDP and TCP
-(default :5514), and the embedded store in the data directory.
+(default :5514), NetFlow v5/v9 and IPFIX over UDP (default :2055), streaming
+Sigma detection, and the embedded store in the data directory.
 
 Configuration comes from the YAML file given with --config (or SHOSEKI_CONFIG),
 then SHOSEKI_* environment variables (one per key, e.g. SHOSEKI_DATA_DIR,
@@ -36,6 +37,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "", "HTTP API `address` (overrides listen)")
 	syslogUDP := fs.String("syslog-udp", "", "syslog UDP `address`, \"off\" to disable (overrides syslog.udp)")
 	syslogTCP := fs.String("syslog-tcp", "", "syslog TCP `address`, \"off\" to disable (overrides syslog.tcp)")
+	netflowUDP := fs.String("netflow-udp", "", "NetFlow/IPFIX UDP `address`, \"off\" to disable (overrides netflow.udp)")
 	demoFlag := fs.Bool("demo", false, "load the demo data set and print an admin token")
 	demoEvents := fs.Int("demo-events", 20000, "number of demo events to generate with --demo")
 	if code := parseFlags(fs, args); code >= 0 {
@@ -60,6 +62,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			cfg.Syslog.UDP = offOr(*syslogUDP)
 		case "syslog-tcp":
 			cfg.Syslog.TCP = offOr(*syslogTCP)
+		case "netflow-udp":
+			cfg.NetFlow.UDP = offOr(*netflowUDP)
 		}
 	})
 	if err := cfg.Validate(); err != nil {

@@ -25,6 +25,7 @@ type Config struct {
 	Listen  string  `yaml:"listen"`
 	TLS     TLS     `yaml:"tls"`
 	Syslog  Syslog  `yaml:"syslog"`
+	NetFlow NetFlow `yaml:"netflow"`
 	Ingest  Ingest  `yaml:"ingest"`
 	Storage Storage `yaml:"storage"`
 	Detect  Detect  `yaml:"detect"`
@@ -64,6 +65,11 @@ type Syslog struct {
 	MaxConns    int           `yaml:"max_connections"`
 }
 
+// NetFlow configures the NetFlow v5/v9 and IPFIX listener.
+type NetFlow struct {
+	UDP string `yaml:"udp"` // "" disables
+}
+
 // Ingest bounds what the ingest path accepts at once.
 type Ingest struct {
 	MaxBodyBytes     int64 `yaml:"max_body_bytes"`
@@ -100,6 +106,7 @@ func Default() Config {
 			IdleTimeout:     5 * time.Minute,
 			MaxConns:        1024,
 		},
+		NetFlow: NetFlow{UDP: ":2055"},
 		Ingest: Ingest{
 			MaxBodyBytes:     64 << 20,
 			MaxInflightBytes: 512 << 20,
@@ -160,6 +167,7 @@ func (c *Config) Validate() error {
 	checkAddr("listen", c.Listen, true)
 	checkAddr("syslog.udp", c.Syslog.UDP, false)
 	checkAddr("syslog.tcp", c.Syslog.TCP, false)
+	checkAddr("netflow.udp", c.NetFlow.UDP, false)
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		bad("tls", "cert_file and key_file must be set together")
 	}

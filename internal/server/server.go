@@ -25,6 +25,7 @@ import (
 	"github.com/shoseki/shoseki/internal/detect/runner"
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/ingest"
+	"github.com/shoseki/shoseki/internal/input/netflow"
 	"github.com/shoseki/shoseki/internal/input/syslog"
 	"github.com/shoseki/shoseki/internal/parse/formats"
 	"github.com/shoseki/shoseki/internal/store/local"
@@ -38,6 +39,7 @@ type Server struct {
 	pipeline *ingest.Pipeline
 	tokens   *auth.Store
 	syslog   *syslog.Server
+	netflow  *netflow.Server
 	http     *http.Server
 	httpLn   net.Listener
 	reg      *prometheus.Registry
@@ -153,6 +155,18 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 		log.Info("syslog listening", "udp", udp, "tcp", tcp)
 	}
 
+	if cfg.NetFlow.UDP != "" {
+		s.netflow, err = netflow.Listen(netflow.Options{
+			Addr:       cfg.NetFlow.UDP,
+			Registerer: s.reg,
+			Logger:     log.With("component", "netflow"),
+		}, s.pipeline)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("netflow listening", "udp", s.netflow.Addrs())
+	}
+
 	handler := api.New(api.Options{
 		Ingest:       s.pipeline,
 		Search:       s.store,
@@ -245,6 +259,11 @@ func (s *Server) closeAll(ctx context.Context) error {
 	if s.syslog != nil {
 		if err := s.syslog.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("syslog: %w", err))
+		}
+	}
+	if s.netflow != nil {
+		if err := s.netflow.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("netflow: %w", err))
 		}
 	}
 	if s.http != nil {
