@@ -84,7 +84,7 @@ func (in *instance) start() {
 	t.Helper()
 	in.logs = &bytes.Buffer{}
 	in.cmd = exec.Command(binary, "serve", "--data", in.dataDir, "--listen", in.api, "--syslog-udp", in.udp, "--syslog-tcp", in.tcp)
-	in.cmd.Env = append(append(os.Environ(), "SHOSEKI_BOOTSTRAP_TOKEN="+testToken, "SHOSEKI_SYSLOG_TIMEZONE=UTC", "SHOSEKI_STORAGE_FLUSH_INTERVAL=1s"), in.env...)
+	in.cmd.Env = append(append(os.Environ(), "SHOSEKI_BOOTSTRAP_TOKEN="+testToken, "SHOSEKI_SYSLOG_TIMEZONE=UTC", "SHOSEKI_NETFLOW_UDP=127.0.0.1:0", "SHOSEKI_STORAGE_FLUSH_INTERVAL=1s"), in.env...)
 	in.cmd.Stdout = in.logs
 	in.cmd.Stderr = in.logs
 	if err := in.cmd.Start(); err != nil {
@@ -694,4 +694,40 @@ func TestTail(t *testing.T) {
 			t.Fatal("no event on the tail stream")
 		}
 	}
+}
+
+// TestAggregation sends 20,000 identical firewall denies within 10 seconds
+// and finds them stored as a few rows whose event.count adds up exactly.
+func TestAggregation(t *testing.T) {
+	in := newInstance(t)
+	in.start()
+	conn, err := net.Dial("tcp", in.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(conn)
+	t0 := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	for i := 0; i < 20000; i++ {
+		ts := t0.Add(time.Duration(i) * 10 * time.Second / 20000)
+		fmt.Fprintf(w, "<4>1 %s fw-01 kernel - - - FW-DROP: IN=eth0 OUT= SRC=203.0.113.5 DST=10.0.0.1 LEN=60 TTL=52 ID=%d DF PROTO=TCP SPT=%d DPT=22 WINDOW=64240 SYN URGP=0\n", ts.Format(time.RFC3339Nano), i, 30000+i%20000)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	eventually(t, 30*time.Second, func() string {
+		a := in.search("event.dataset:iptables.log | stats count() as n, dc(event.id) as rows")
+		if len(a.Rows) != 1 {
+			return fmt.Sprintf("no answer yet: %+v", a)
+		}
+		n, rows := int64(a.Rows[0][0].(float64)), int64(a.Rows[0][1].(float64))
+		if n != 20000 {
+			return fmt.Sprintf("count() = %d, want 20000", n)
+		}
+		if rows > 50 {
+			return fmt.Sprintf("%d rows stored, want at most 50", rows)
+		}
+		return ""
+	})
+	in.stop()
 }

@@ -76,7 +76,8 @@ type member struct {
 
 // Fold returns the batch with identical events folded, in the original
 // order of the rows kept. Events it does not fold are returned as they are;
-// folded rows are the first event of their group, changed in place.
+// a folded row is a copy of the first event of its group with the count
+// fields set. The events given are never modified; the slice is reused.
 func (f *Folder) Fold(events []*event.Event) []*event.Event {
 	if f == nil || len(f.rules) == 0 || len(events) < 2 {
 		return events
@@ -116,7 +117,10 @@ func (f *Folder) Fold(events []*event.Event) []*event.Event {
 			j++
 		}
 		if j-i > 1 {
-			first := events[head.idx]
+			// The batch's events may be read concurrently (the store's
+			// head): change a copy.
+			first := events[head.idx].Clone()
+			events[head.idx] = first
 			var total int64
 			for _, m := range members[i:j] {
 				total += events[m.idx].Count()

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/shoseki/shoseki/internal/aggregate"
 )
 
 // Config is the whole configuration.
@@ -29,7 +31,9 @@ type Config struct {
 	Ingest  Ingest  `yaml:"ingest"`
 	Storage Storage `yaml:"storage"`
 	Detect  Detect  `yaml:"detect"`
-	Log     Log     `yaml:"log"`
+	// Aggregate folds identical events into one row with event.count.
+	Aggregate []aggregate.Rule `yaml:"aggregate"`
+	Log       Log              `yaml:"log"`
 }
 
 // Detect configures streaming detection.
@@ -117,8 +121,9 @@ func Default() Config {
 			FlushInterval: 10 * time.Second,
 			Fsync:         true,
 		},
-		Detect: Detect{Enabled: true},
-		Log:    Log{Level: "info", Format: "text"},
+		Detect:    Detect{Enabled: true},
+		Aggregate: aggregate.DefaultRules(),
+		Log:       Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -210,6 +215,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.MaxBytes < 0 {
 		bad("storage.max_bytes", "must not be negative")
+	}
+	if err := aggregate.Validate(c.Aggregate); err != nil {
+		bad("aggregate", "%v", err)
 	}
 	for i, d := range c.Detect.RuleDirs {
 		if _, err := os.Stat(d); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/shoseki/shoseki/internal/aggregate"
 	"github.com/shoseki/shoseki/internal/api"
 	"github.com/shoseki/shoseki/internal/auth"
 	"github.com/shoseki/shoseki/internal/config"
@@ -90,6 +91,7 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 		Retention:     cfg.Storage.Retention,
 		MaxBytes:      cfg.Storage.MaxBytes,
 		NoSync:        !cfg.Storage.Fsync,
+		Fold:          aggregate.New(cfg.Aggregate).Fold,
 		Logger:        log.With("component", "store"),
 		Registerer:    s.reg,
 	})

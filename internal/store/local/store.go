@@ -54,6 +54,12 @@ type Options struct {
 	// Registerer, when set, receives the store's Prometheus metrics.
 	Registerer prometheus.Registerer
 
+	// Fold, when set, may replace a flushed batch by fewer events standing
+	// for the same ones (aggregate.Folder.Fold: identical events become one
+	// row with event.count). It must not modify the events it is given
+	// (searches may be reading them) but may return new ones.
+	Fold func([]*event.Event) []*event.Event
+
 	// FS is the filesystem the store writes through (default vfs.OS); tests
 	// substitute one that fails on purpose.
 	FS vfs.FS
@@ -559,6 +565,11 @@ func (s *Store) flush() error {
 	events := make([]*event.Event, 0, n)
 	for _, t := range tables {
 		events = append(events, t.events...)
+	}
+	if s.opts.Fold != nil {
+		// The events are durable in the WAL already: folding them into
+		// fewer rows changes how they are stored, not what is kept.
+		events = s.opts.Fold(events)
 	}
 	parts, err := s.writeParts(events, flushSeq)
 	if err == nil && s.testHook != nil {
