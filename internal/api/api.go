@@ -39,7 +39,7 @@ type Options struct {
 	Ingest       Ingester
 	Search       query.Searcher
 	Auth         Authenticator
-	Rules        RuleService // nil when detection is disabled
+	Rules        RuleService     // nil when detection is disabled
 	Limiter      *ingest.Limiter // bytes of ingest bodies in flight
 	MaxBodyBytes int64
 	Gatherer     prometheus.Gatherer

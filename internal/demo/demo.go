@@ -7,6 +7,7 @@
 package demo
 
 import (
+	"embed"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -26,6 +27,12 @@ type Generator struct {
 	from, to time.Time
 	loc      *time.Location
 	seq      int
+
+	// A brute-force campaign in progress: one address trying passwords
+	// every few seconds.
+	campaignLeft int
+	campaignAt   time.Time
+	campaignIP   string
 }
 
 // New returns a generator for the time span [from, to), writing syslog
@@ -71,6 +78,20 @@ func (g *Generator) Next() Record {
 	g.seq++
 	span := g.to.Sub(g.from)
 	t := g.from.Add(time.Duration(g.rng.Int64N(int64(span))))
+	if g.campaignLeft == 0 && g.rng.IntN(2000) == 0 {
+		g.campaignLeft, g.campaignAt, g.campaignIP = 30+g.rng.IntN(30), t, g.pick(attackers)
+	}
+	if g.campaignLeft > 0 {
+		g.campaignLeft--
+		g.campaignAt = g.campaignAt.Add(time.Duration(1+g.rng.IntN(5)) * time.Second)
+		if g.campaignAt.After(g.to) {
+			g.campaignLeft = 0
+		} else {
+			buf := g.syslogHeader(nil, 38, g.campaignAt, "bastion", "sshd", 1000+g.rng.IntN(60000))
+			buf = fmt.Appendf(buf, "Failed password for %s from %s port %d ssh2", g.pick(append(users[:4:4], "root", "admin")), g.campaignIP, 1024+g.rng.IntN(64000))
+			return Record{Format: "syslog", Data: buf, Time: g.campaignAt}
+		}
+	}
 	switch r := g.rng.IntN(100); {
 	case r < 40:
 		return Record{Format: "syslog", Data: g.web(t), Time: t}
@@ -173,3 +194,10 @@ func (g *Generator) cloudtrail(t time.Time) []byte {
 		g.rng.Uint64(), user, g.rng.Uint64()&0xFFFFFFFF, user, t.Add(-time.Hour).UTC().Format(time.RFC3339), mfa, t.UTC().Format(time.RFC3339), source, name, g.pick(regions), src, g.pick(agents),
 		g.rng.IntN(5), g.rng.IntN(100000), g.rng.Uint32(), g.rng.IntN(65536), g.rng.Uint32(), g.rng.IntN(65536), g.rng.IntN(65536), g.rng.Uint64()&0xFFFFFFFFFFFF, readOnly, errPart)
 }
+
+// Rules are Sigma rules that fire on the demo data (SSH brute force,
+// shadow file read through sudo, CloudTrail logging stopped, console login
+// without MFA), written to the server's rule directory by `serve --demo`.
+//
+//go:embed rules/*.yml
+var Rules embed.FS

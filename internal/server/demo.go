@@ -23,6 +23,9 @@ func (s *Server) LoadDemo(ctx context.Context, n int) (int, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return 0, err
 	}
+	if err := s.installDemoRules(); err != nil {
+		return 0, fmt.Errorf("demo rules: %w", err)
+	}
 	now := time.Now()
 	var loc *time.Location
 	if s.cfg.Syslog.Timezone != "" {
@@ -63,4 +66,28 @@ func (s *Server) LoadDemo(ctx context.Context, n int) (int, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+// installDemoRules writes the demo's Sigma rules into the API rule
+// directory and reloads detection, so the demo data raises signals.
+func (s *Server) installDemoRules() error {
+	if s.detect == nil {
+		return nil
+	}
+	dir := filepath.Join(s.cfg.DataDir, "rules")
+	entries, err := demo.Rules.ReadDir("rules")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		data, err := demo.Rules.ReadFile("rules/" + e.Name())
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "demo-"+e.Name()), data, 0o640); err != nil {
+			return err
+		}
+	}
+	_, err = s.detect.Reload()
+	return err
 }

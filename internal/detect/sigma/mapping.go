@@ -196,11 +196,11 @@ func (m *Mappings) fieldNames(e *LogSourceMapping, product, field string) []stri
 			out = append(out, mapped...)
 			continue
 		}
-		if strings.Contains(n, ".") && product != "windows" {
-			out = append(out, n) // already an event field name (ECS taxonomy)
-			continue
-		}
-		if len(pm.Default) == 0 {
+		// A dotted name may already be an event field name (ECS taxonomy),
+		// or a path inside the product's own record (CloudTrail's
+		// userIdentity.sessionContext.attributes.mfaAuthenticated): try it
+		// as it is, then through the product's default templates.
+		if len(pm.Default) == 0 || (strings.Contains(n, ".") && product != "windows") {
 			out = append(out, n)
 		}
 		for _, t := range pm.Default {
