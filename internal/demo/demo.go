@@ -176,6 +176,9 @@ func (g *Generator) web(t time.Time) []byte {
 
 func (g *Generator) cloudtrail(t time.Time) []byte {
 	ev := awsEvents[g.rng.IntN(len(awsEvents))]
+	if ev.name == "StopLogging" && g.rng.IntN(40) != 0 {
+		ev = awsEvents[0] // stopping the audit trail is rare, and alarming
+	}
 	user := g.pick(users)
 	src := g.externalIP()
 	errPart := ""

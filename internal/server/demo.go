@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/demo"
@@ -48,8 +49,15 @@ func (s *Server) LoadDemo(ctx context.Context, n int) (int, error) {
 		batches[name] = recs[:0]
 		return nil
 	}
-	for i := 0; i < n; i++ {
-		r := gen.Next()
+	// Send in time order, as live sources do, so correlations (which allow
+	// only a bounded out-of-order delay) see the demo as they would see a
+	// real day.
+	recs := make([]demo.Record, n)
+	for i := range recs {
+		recs[i] = gen.Next()
+	}
+	slices.SortStableFunc(recs, func(a, b demo.Record) int { return a.Time.Compare(b.Time) })
+	for i, r := range recs {
 		batches[r.Format] = append(batches[r.Format], r.Data)
 		if len(batches[r.Format]) == 5000 {
 			if err := flush(r.Format); err != nil {
