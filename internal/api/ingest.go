@@ -68,7 +68,9 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 	}
 	meta := parse.Meta{Received: time.Now(), Peer: r.RemoteAddr}
 	if format == nil {
-		format = detectWholeInput(body)
+		if f, ok := formats.DetectWholeInput(body); ok {
+			format = &f
+		}
 	}
 	if format != nil && format.WholeInput() {
 		res, err := s.opts.Ingest.IngestAll(r.Context(), "http", format, body, meta)
@@ -115,18 +117,6 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusBadRequest
 	}
 	writeJSON(w, code, resp)
-}
-
-// detectWholeInput returns the whole-input format (EVTX, CloudTrail S3
-// object …) the body's first bytes belong to, or nil for line formats.
-func detectWholeInput(body []byte) *parse.Format {
-	head := body[:min(len(body), 4096)]
-	for _, f := range formats.All() {
-		if f.WholeInput() && f.Detect(head) >= 50 {
-			return &f
-		}
-	}
-	return nil
 }
 
 type tooLargeError struct{ limit int64 }

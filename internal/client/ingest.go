@@ -100,9 +100,9 @@ func (c *Client) ingestFile(ctx context.Context, path string, opts IngestOptions
 
 	format := opts.Format
 	if format == "" || format == "auto" {
-		head, _ := lr.Peek(4096)
-		if f, ok := wholeInputFormat(head); ok {
-			format = f
+		head, _ := lr.Peek(formats.HeadBytes)
+		if f, ok := formats.DetectWholeInput(head); ok {
+			format = f.Name
 			fmt.Fprintf(opts.Log, "%s: format %s (auto-detected, sent whole)\n", path, format)
 		}
 	}
@@ -121,7 +121,9 @@ func (c *Client) ingestFile(ctx context.Context, path string, opts IngestOptions
 			return nil
 		}
 		if format == "" {
-			format = detectFormat(batch.Bytes())
+			if f, ok := formats.DetectInput(batch.Bytes()); ok {
+				format = f.Name
+			}
 			if format == "" {
 				return errors.New("could not detect the format from the first lines; pass --format (shoseki ingest --help lists them)")
 			}
@@ -171,17 +173,6 @@ func (c *Client) ingestFile(ctx context.Context, path string, opts IngestOptions
 	return send()
 }
 
-// wholeInputFormat recognizes formats sent as whole files (EVTX, CloudTrail
-// S3 objects) from their first bytes.
-func wholeInputFormat(head []byte) (string, bool) {
-	for _, f := range formats.All() {
-		if f.WholeInput() && f.Detect(head) >= 50 {
-			return f.Name, true
-		}
-	}
-	return "", false
-}
-
 // ingestWhole sends a whole-input file in one request: its records are
 // not lines, so the server decodes it whole.
 func (c *Client) ingestWhole(ctx context.Context, path, format string, r io.Reader, opts IngestOptions, pc *progressCounters, tot *IngestTotals) error {
@@ -225,20 +216,6 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 		line = bytes.TrimSuffix(line, []byte{'\r'})
 		return line, err
 	}
-}
-
-func detectFormat(batch []byte) string {
-	var samples [][]byte
-	for _, l := range bytes.SplitN(batch, []byte{'\n'}, 50) {
-		if len(bytes.TrimSpace(l)) > 0 && len(samples) < 20 {
-			samples = append(samples, l)
-		}
-	}
-	f, ok := formats.Detect(samples)
-	if !ok {
-		return ""
-	}
-	return f.Name
 }
 
 func startProgress(w io.Writer, total int64, pc *progressCounters) func() {

@@ -307,18 +307,16 @@ func DecodeInput(data []byte, format *parse.Format, meta parse.Meta) ([]*event.E
 		meta.Received = time.Now()
 	}
 	if format == nil {
-		head := data[:min(len(data), 4096)]
-		for _, f := range formats.All() {
-			if f.WholeInput() && f.Detect(head) >= 50 {
-				format = &f
-				break
-			}
+		f, ok := formats.DetectInput(data)
+		if !ok {
+			return nil, parse.Format{}, fmt.Errorf("could not detect the format; name one")
 		}
+		format = &f
 	}
 	var events []*event.Event
 	// Skew is not flagged here: files under test are old on purpose.
 	p := &Pipeline{opts: Options{MaxRecordBytes: 1 << 20, MaxSkew: 100 * 365 * 24 * time.Hour}, metrics: newMetrics(nil)}
-	if format != nil && format.WholeInput() {
+	if format.WholeInput() {
 		err := format.DecodeAll(data, &meta, func(ev *event.Event) error {
 			p.finish(ev, &meta)
 			events = append(events, ev)
@@ -327,13 +325,6 @@ func DecodeInput(data []byte, format *parse.Format, meta parse.Meta) ([]*event.E
 		return events, *format, err
 	}
 	lines := bytes.Split(data, []byte{'\n'})
-	if format == nil {
-		f, ok := detect(lines)
-		if !ok {
-			return nil, parse.Format{}, fmt.Errorf("could not detect the format; name one")
-		}
-		format = &f
-	}
 	for _, line := range lines {
 		line = bytes.TrimRight(line, "\r")
 		if len(bytes.TrimSpace(line)) == 0 {

@@ -117,3 +117,33 @@ func Detect(samples [][]byte) (parse.Format, bool) {
 	}
 	return best, true
 }
+
+// HeadBytes is how much of an input DetectWholeInput looks at.
+const HeadBytes = 4096
+
+// wholeInputMinScore is the Detect score a whole-input format needs on an
+// input's first bytes to claim it.
+const wholeInputMinScore = 50
+
+// DetectWholeInput returns the whole-input format (EVTX, CloudTrail S3
+// object, Zeek TSV …) that an input's first bytes belong to, if any. Only
+// formats with DecodeAll are asked; line formats are chosen by Detect.
+func DetectWholeInput(head []byte) (parse.Format, bool) {
+	head = head[:min(len(head), HeadBytes)]
+	for _, f := range All() {
+		if f.WholeInput() && f.Detect(head) >= wholeInputMinScore {
+			return f, true
+		}
+	}
+	return parse.Format{}, false
+}
+
+// DetectInput picks the format of a whole input from its beginning: a
+// whole-input format recognized by its first bytes, else the line format
+// that fits its first lines best.
+func DetectInput(data []byte) (parse.Format, bool) {
+	if f, ok := DetectWholeInput(data); ok {
+		return f, true
+	}
+	return Detect(bytes.SplitN(data[:min(len(data), 1<<20)], []byte{'\n'}, 4*MaxSamples))
+}

@@ -28,7 +28,31 @@ func Format() parse.Format {
 		Description: "Windows event as JSON (evtx_dump or Winlogbeat style)",
 		Detect:      Detect,
 		Decode:      Decode,
+		DecodeAll:   DecodeAll,
 	}
+}
+
+// DecodeAll decodes a file (or body) of one or several JSON documents,
+// pretty-printed or one a line, as evtx_dump writes them; a document that
+// does not decode is emitted as a pipeline_error event.
+func DecodeAll(data []byte, meta *parse.Meta, emit func(*event.Event) error) error {
+	for _, doc := range Documents(data) {
+		ev := &event.Event{}
+		if err := Decode(doc, meta, ev); err != nil {
+			if errors.Is(err, parse.ErrEmpty) {
+				continue
+			}
+			var received time.Time
+			if meta != nil {
+				received = meta.Received
+			}
+			ev = event.NewPipelineError(doc, err.Error(), received)
+		}
+		if err := emit(ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodeState is what Decode reuses between calls.
