@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shoseki/shoseki/internal/ingest"
 	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/formats"
 )
@@ -75,7 +76,13 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 	if format != nil && format.WholeInput() {
 		res, err := s.opts.Ingest.IngestAll(r.Context(), "http", format, body, meta)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
+			var ie *ingest.InputError
+			if errors.As(err, &ie) {
+				writeError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			s.log.Error("ingest failed", "err", err, "format", format.Name)
+			writeError(w, errStatus(err), "events were not all stored; retry the request")
 			return
 		}
 		resp := ingestResponse{Accepted: res.Accepted, Rejected: len(res.Rejected)}

@@ -108,8 +108,9 @@ func (c *Client) Ingest(ctx context.Context, format string, body []byte, gzipped
 	for attempt := 0; ; attempt++ {
 		resp, err := c.do(ctx, http.MethodPost, "/api/v1/ingest", q, bytes.NewReader(body), hdr)
 		if err != nil {
-			// A connection that failed before any answer may be retried
-			// a few times: the server stores a batch whole or not at all.
+			// A connection that failed before any answer is retried a few
+			// times. Delivery is at least once: if the server stored the
+			// batch and only its answer was lost, the retry stores it again.
 			if attempt < 5 && ctx.Err() == nil {
 				if !sleep(ctx, backoff(attempt)) {
 					return IngestResult{}, ctx.Err()

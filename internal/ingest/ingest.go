@@ -13,6 +13,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -152,7 +153,7 @@ func (p *Pipeline) IngestAll(ctx context.Context, input string, format *parse.Fo
 		}
 		if err := p.sink.Append(ctx, events); err != nil {
 			m.failed.Add(float64(len(events)))
-			return fmt.Errorf("store %d events from %s: %w", len(events), input, err)
+			return storeError{fmt.Errorf("store %d events from %s: %w", len(events), input, err)}
 		}
 		m.stored.Add(float64(len(events)))
 		p.hub.Publish(events)
@@ -177,10 +178,26 @@ func (p *Pipeline) IngestAll(ctx context.Context, input string, format *parse.Fo
 		return nil
 	})
 	if err != nil {
-		return res, fmt.Errorf("decode %s input: %w", format.Name, err)
+		var se storeError
+		if errors.As(err, &se) {
+			return res, err
+		}
+		return res, &InputError{Err: fmt.Errorf("decode %s input: %w", format.Name, err)}
 	}
 	return res, store()
 }
+
+// InputError is an input that cannot be decoded at all (as opposed to a
+// failure to store it): the sender's to fix, not to retry.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// storeError marks a failed append inside a decoder's emit callback.
+type storeError struct{ error }
+
+func (e storeError) Unwrap() error { return e.error }
 
 // Store appends events built elsewhere (detection signals) through the same
 // durable path, counting and publishing them like decoded records.
