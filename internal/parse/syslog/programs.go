@@ -33,6 +33,14 @@ import (
 //	su   (to T) U on TTY, Successful su for T by U    authentication/start   su                success
 //	su   FAILED SU (to T) U on TTY, FAILED su for ..  authentication/info    su                failure
 //	nginx access or error line (weblog.AppendNginxMessage)  web/access  nginx.access, nginx.error
+//	systemd-logind New session N of user U.          session/start          session_opened    success
+//	systemd-logind Removed session N.                session/end            session_closed    success
+//	cron (U) CMD (C)                                 process/start          cron_command      success
+//	dovecot <proto>-login: Login: user=<U>, … rip=IP authentication/start   dovecot_login     success
+//	dovecot <proto>-login: Disconnected (auth failed …): user=<U> … rip=IP   authentication/info  dovecot_login  failure
+//	postfix smtpd client=H[IP], sasl_username=U      authentication/start   smtp_auth         success
+//	postfix smtpd warning: H[IP]: SASL X authentication failed  authentication/info  smtp_auth  failure
+//	postfix NOQUEUE: reject: RCPT from H[IP]: …      network/denied         smtp_reject       failure
 //	kernel <prefix> IN=.. SRC=.. DST=.. PROTO=..     network/connection+denied|allowed  drop|reject|accept (iptables.log dataset; see iptables.go)
 //
 // PAM lines ("pam_unix(svc:kind): ..." or a "prog(pam_unix)" tag) are
@@ -68,7 +76,14 @@ var programs = map[string]program{
 	"groupmod":       {auth: true},
 	"gpasswd":        {auth: true},
 	"unix_chkpwd":    {auth: true},
-	"systemd-logind": {auth: true},
+	"systemd-logind": {auth: true, normalize: logind},
+	"cron":           {normalize: cron},
+	"CRON":           {normalize: cron},
+	"crond":          {normalize: cron},
+	"dovecot":        {auth: true, normalize: dovecot},
+	"smtpd":          {auth: true, normalize: postfixSMTPD}, // postfix/smtpd, postfix/submission/smtpd
+	"postscreen":     {normalize: postfixReject},
+	"cleanup":        {normalize: postfixReject},
 	"polkitd":        {auth: true},
 	"pkexec":         {auth: true},
 	"gdm-password":   {auth: true},
@@ -85,7 +100,10 @@ func normalizeProgram(prog, msg string, ev *event.Event, loc *time.Location) str
 	p, known := programs[prog]
 	if p.normalize != nil {
 		p.normalize(msg, ev)
-		return datasetAuth
+		if p.auth || strings.HasPrefix(msg, pamUnixPrefix) {
+			return datasetAuth // a program's PAM lines are auth events too
+		}
+		return ""
 	}
 	if pam(prog, msg, ev) {
 		return datasetAuth
