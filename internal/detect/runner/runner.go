@@ -44,6 +44,7 @@ type Source interface {
 // Options configure the runner.
 type Options struct {
 	RuleDirs     []string            // directories (or files) of Sigma rules
+	WatchEvery   time.Duration       // re-read the rules when their files change, checked this often (default 10s; <0: never)
 	APIRuleDir   string              // where rules added through the API are written
 	StateFile    string              // correlation state across restarts ("" = none)
 	Placeholders map[string][]string // values of |expand placeholders
@@ -53,6 +54,9 @@ type Options struct {
 }
 
 // Runner is the detection service.
+//
+// Rule files are re-read when they change (checked every WatchEvery), on
+// Reload, and when rules are added or deleted through the API.
 type Runner struct {
 	opts Options
 	sink Sink
@@ -62,6 +66,8 @@ type Runner struct {
 	engine   *sigma.Engine
 	loadInfo LoadInfo
 	procMu   sync.Mutex // serializes Process: the engine is single-goroutine
+
+	filesSeen string // rulesFingerprint at the last (re)load; used by the Start goroutine only
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -84,6 +90,9 @@ type LoadInfo struct {
 func New(opts Options, sink Sink) (*Runner, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 1 << 16
+	}
+	if opts.WatchEvery == 0 {
+		opts.WatchEvery = 10 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -117,8 +126,42 @@ func New(opts Options, sink Sink) (*Runner, error) {
 		}
 	}
 	r.engine, r.loadInfo = eng, info
+	r.filesSeen = r.rulesFingerprint()
 	r.mRules.Set(float64(info.Compiled))
 	return r, nil
+}
+
+// rulesFingerprint summarizes the rule files (names, sizes, times), so a
+// change to any of them is noticed without reading them.
+func (r *Runner) rulesFingerprint() string {
+	var b strings.Builder
+	for _, dir := range r.dirs() {
+		_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if ext := filepath.Ext(path); ext != ".yml" && ext != ".yaml" {
+				return nil
+			}
+			if fi, err := d.Info(); err == nil {
+				fmt.Fprintf(&b, "%s|%d|%d\n", path, fi.Size(), fi.ModTime().UnixNano())
+			}
+			return nil
+		})
+	}
+	return b.String()
+}
+
+// reloadIfChanged reloads when the rule files changed since the last look.
+func (r *Runner) reloadIfChanged() {
+	fp := r.rulesFingerprint()
+	if fp == r.filesSeen {
+		return
+	}
+	r.filesSeen = fp
+	if _, err := r.Reload(); err != nil {
+		r.log.Error("rule files changed but could not be loaded; the previous rules stay active", "err", err)
+	}
 }
 
 // dirs returns every rule directory, the API one included.
@@ -207,6 +250,7 @@ func (r *Runner) Start(src Source) {
 		defer unsubscribe()
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		lastWatch := time.Now()
 		var signals []*event.Event
 		for {
 			select {
@@ -231,6 +275,10 @@ func (r *Runner) Start(src Source) {
 				}
 				signals = r.advance(time.Now().UnixNano(), signals[:0])
 				r.store(ctx, signals)
+				if r.opts.WatchEvery > 0 && time.Since(lastWatch) >= r.opts.WatchEvery {
+					lastWatch = time.Now()
+					r.reloadIfChanged()
+				}
 			}
 		}
 	}()
