@@ -1,53 +1,22 @@
 package auditd
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
-
-// goldenLines returns the decodable lines of the golden input.
-func goldenLines(b *testing.B) [][]byte {
-	data, err := os.ReadFile(filepath.Join("testdata", "golden", "audit.log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var lines [][]byte
-	for _, l := range strings.Split(string(data), "\n") {
-		if Decode([]byte(l), testMeta, new(event.Event)) == nil {
-			lines = append(lines, []byte(l))
-		}
-	}
-	return lines
-}
 
 // BenchmarkDecode decodes audit records one by one (SYSCALL, EXECVE, CWD,
 // PATH, PROCTITLE, USER_* records of the golden input).
 func BenchmarkDecode(b *testing.B) {
-	lines := goldenLines(b)
-	b.ReportAllocs()
-	total := 0
-	for _, l := range lines {
-		total += len(l)
-	}
-	b.SetBytes(int64(total / len(lines)))
-	var ev event.Event
-	n := 0
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(lines[n%len(lines)], testMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
-	}
+	parsetest.BenchmarkLines(b, Decode, testMeta, goldenLines(b))
+}
+
+// goldenLines returns the decodable lines of the golden input.
+func goldenLines(b *testing.B) [][]byte {
+	return parsetest.GoldenLines(b, Decode, testMeta, "testdata/golden/audit.log")
 }
 
 // BenchmarkDecodeAll decodes a whole audit.log of 1,000 events of 5-7
@@ -68,14 +37,14 @@ func BenchmarkDecodeAll(b *testing.B) {
 	data := []byte(sb.String())
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
-	cpu0 := cpuSeconds()
+	cpu0 := parsetest.CPUSeconds()
 	for b.Loop() {
 		if err := DecodeAll(data, testMeta, func(*event.Event) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(records*b.N)/b.Elapsed().Seconds(), "records/s")
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+	if cpu := parsetest.CPUSeconds() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(records*b.N)/cpu, "records/cpu-s")
 	}
 }

@@ -1,24 +1,26 @@
 package auditd
 
 import (
-	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the golden files under testdata/golden")
-
-// TestGolden decodes every testdata/golden/*.log twice and compares with
-// the files beside it: line by line with Decode (.golden: one event a line,
-// "error: ..." for a failed line) and whole with DecodeAll (.joined.golden:
-// the joined events, pipeline_error events included). Run with -rewrite to
-// regenerate, then review the diff.
+// TestGolden decodes every line of testdata/golden/*.log with Decode and
+// compares the events (one a line, "error: ..." for a failed line) with the
+// .golden file beside it. Run with -rewrite to regenerate, then review the
+// diff.
 func TestGolden(t *testing.T) {
+	parsetest.Golden(t, Decode, testMeta, "testdata/golden/*.log")
+}
+
+// TestGoldenJoined decodes every testdata/golden/*.log whole with
+// DecodeAll and compares the joined events (pipeline_error events
+// included) with the .joined.golden file beside it.
+func TestGoldenJoined(t *testing.T) {
 	inputs, err := filepath.Glob(filepath.Join("testdata", "golden", "*.log"))
 	if err != nil || len(inputs) == 0 {
 		t.Fatalf("no golden inputs: %v", err)
@@ -29,57 +31,8 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out bytes.Buffer
-			var ev event.Event
-			for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-				ev.Reset()
-				if err := Decode([]byte(line), testMeta, &ev); err != nil {
-					out.WriteString("error: " + err.Error() + "\n")
-					continue
-				}
-				out.Write(ev.AppendJSON(nil))
-				out.WriteByte('\n')
-			}
-			compareGolden(t, strings.TrimSuffix(in, ".log")+".golden", out.Bytes())
-			out.Reset()
-			err = DecodeAll(data, testMeta, func(ev *event.Event) error {
-				out.Write(ev.AppendJSON(nil))
-				out.WriteByte('\n')
-				return nil
-			})
-			if err != nil {
-				out.WriteString("error: " + err.Error() + "\n")
-			}
-			compareGolden(t, strings.TrimSuffix(in, ".log")+".joined.golden", out.Bytes())
+			golden := strings.TrimSuffix(in, ".log") + ".joined.golden"
+			parsetest.GoldenFile(t, golden, parsetest.RenderAll(DecodeAll, testMeta, data))
 		})
-	}
-}
-
-// compareGolden compares got with the golden file line by line, or
-// rewrites it under -rewrite.
-func compareGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *rewrite {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -rewrite to create it)", err)
-	}
-	gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := range max(len(gotLines), len(wantLines)) {
-		var g, w string
-		if i < len(gotLines) {
-			g = gotLines[i]
-		}
-		if i < len(wantLines) {
-			w = wantLines[i]
-		}
-		if g != w {
-			t.Errorf("%s line %d:\n got %s\nwant %s", filepath.Base(golden), i+1, g, w)
-		}
 	}
 }

@@ -3,8 +3,7 @@ package cef
 import (
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/event"
-	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // typicalCEF is a mix of typical CEF records from firewalls, IDS and
@@ -21,31 +20,10 @@ var typicalLEEF = [][]byte{
 	[]byte("<13>Jan 18 11:07:53 192.168.1.1 LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=192.0.2.0^dst=172.50.123.1^sev=5^cat=anomaly^srcPort=81^dstPort=21^usrName=joe.black"),
 }
 
-func benchmarkLines(b *testing.B, decode func([]byte, *parse.Meta, *event.Event) error, lines [][]byte) {
-	b.ReportAllocs()
-	total := 0
-	for _, l := range lines {
-		total += len(l)
-	}
-	b.SetBytes(int64(total / len(lines)))
-	var ev event.Event
-	n := 0
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		ev.Reset()
-		if err := decode(lines[n%len(lines)], testMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
-	}
-}
-
 // BenchmarkDecodeCEF decodes typical CEF records.
-func BenchmarkDecodeCEF(b *testing.B) { benchmarkLines(b, Decode, typicalCEF) }
+func BenchmarkDecodeCEF(b *testing.B) { parsetest.BenchmarkLines(b, Decode, testMeta, typicalCEF) }
 
 // BenchmarkDecodeLEEF decodes typical LEEF 1.0 and 2.0 records.
-func BenchmarkDecodeLEEF(b *testing.B) { benchmarkLines(b, DecodeLEEF, typicalLEEF) }
+func BenchmarkDecodeLEEF(b *testing.B) {
+	parsetest.BenchmarkLines(b, DecodeLEEF, testMeta, typicalLEEF)
+}

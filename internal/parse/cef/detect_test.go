@@ -1,80 +1,18 @@
 package cef_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse/cef"
 	"github.com/shoseki/shoseki/internal/parse/formats"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
-// otherSamples returns the non-blank lines of the test inputs of the other
-// decoders in internal/parse (their golden inputs and testdata files),
-// skipping binary files.
-func otherSamples(t *testing.T, self string) map[string][][]byte {
-	t.Helper()
-	var files []string
-	for _, pat := range []string{"../*/testdata/*", "../*/testdata/golden/*"} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
-	out := map[string][][]byte{}
-	for _, f := range files {
-		if strings.HasPrefix(f, filepath.Join("..", self)+string(filepath.Separator)) || strings.HasSuffix(f, ".golden") {
-			continue
-		}
-		st, err := os.Stat(f)
-		if err != nil || st.IsDir() {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil || bytes.IndexByte(data, 0) >= 0 {
-			continue
-		}
-		for _, l := range bytes.Split(data, []byte("\n")) {
-			if len(bytes.TrimSpace(l)) > 0 {
-				out[f] = append(out[f], l)
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no samples of other formats found")
-	}
-	return out
-}
-
 // TestDetectOtherFormats checks that the cef and leef detectors give 0 to
-// the samples of every other format, and that formats.Detect picks cef or
-// leef for each golden input line that decodes.
+// the records of every other format, and that formats.Detect picks cef or
+// leef for the golden input lines that decode.
 func TestDetectOtherFormats(t *testing.T) {
-	for file, lines := range otherSamples(t, "cef") {
-		for _, l := range lines {
-			if s := cef.Detect(l); s != 0 {
-				t.Errorf("%s: cef.Detect(%.80q) = %d", file, l, s)
-			}
-			if s := cef.DetectLEEF(l); s != 0 {
-				t.Errorf("%s: cef.DetectLEEF(%.80q) = %d", file, l, s)
-			}
-		}
-	}
-	for file, want := range map[string]string{"cef.log": cef.NameCEF, "leef.log": cef.NameLEEF} {
-		data, err := os.ReadFile(filepath.Join("testdata", "golden", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, _ := formats.ByName(want)
-		for _, l := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
-			if err := f.Decode(l, nil, new(event.Event)); err != nil {
-				continue
-			}
-			got, ok := formats.Detect([][]byte{l})
-			if !ok || got.Name != want {
-				t.Errorf("formats.Detect(%.80q) = %q, %v; want %s", l, got.Name, ok, want)
-			}
-		}
-	}
+	parsetest.DetectsNothingElse(t, map[string]func([]byte) int{cef.NameCEF: cef.Detect, cef.NameLEEF: cef.DetectLEEF})
+	parsetest.DetectPicks(t, formats.Detect, cef.NameCEF, parsetest.GoldenLines(t, cef.Decode, nil, "testdata/golden/cef.log"))
+	parsetest.DetectPicks(t, formats.Detect, cef.NameLEEF, parsetest.GoldenLines(t, cef.DecodeLEEF, nil, "testdata/golden/leef.log"))
 }

@@ -1,74 +1,17 @@
 package suricata_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse/formats"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 	"github.com/shoseki/shoseki/internal/parse/suricata"
 )
 
-// otherSamples returns the non-blank lines of the test inputs of the other
-// decoders in internal/parse (their golden inputs and testdata files),
-// skipping binary files.
-func otherSamples(t *testing.T, self string) map[string][][]byte {
-	t.Helper()
-	var files []string
-	for _, pat := range []string{"../*/testdata/*", "../*/testdata/golden/*"} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
-	out := map[string][][]byte{}
-	for _, f := range files {
-		if strings.HasPrefix(f, filepath.Join("..", self)+string(filepath.Separator)) || strings.HasSuffix(f, ".golden") {
-			continue
-		}
-		st, err := os.Stat(f)
-		if err != nil || st.IsDir() {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil || bytes.IndexByte(data, 0) >= 0 {
-			continue
-		}
-		for _, l := range bytes.Split(data, []byte("\n")) {
-			if len(bytes.TrimSpace(l)) > 0 {
-				out[f] = append(out[f], l)
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no samples of other formats found")
-	}
-	return out
-}
-
 // TestDetectOtherFormats checks that the suricata detector gives 0 to the
-// samples of every other format, and that formats.Detect picks suricata for
-// each golden input line that decodes.
+// records of every other format, and that formats.Detect picks suricata for
+// the golden input lines that decode.
 func TestDetectOtherFormats(t *testing.T) {
-	for file, lines := range otherSamples(t, "suricata") {
-		for _, l := range lines {
-			if s := suricata.Detect(l); s != 0 {
-				t.Errorf("%s: suricata.Detect(%.80q) = %d", file, l, s)
-			}
-		}
-	}
-	data, err := os.ReadFile(filepath.Join("testdata", "golden", "eve.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
-		if err := suricata.Decode(l, nil, new(event.Event)); err != nil {
-			continue
-		}
-		got, ok := formats.Detect([][]byte{l})
-		if !ok || got.Name != suricata.Name {
-			t.Errorf("formats.Detect(%.80q) = %q, %v; want suricata", l, got.Name, ok)
-		}
-	}
+	parsetest.DetectsNothingElse(t, map[string]func([]byte) int{suricata.Name: suricata.Detect})
+	parsetest.DetectPicks(t, formats.Detect, suricata.Name, parsetest.GoldenLines(t, suricata.Decode, nil, "testdata/golden/eve.json"))
 }

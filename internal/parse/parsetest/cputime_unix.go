@@ -1,0 +1,15 @@
+//go:build unix
+
+package parsetest
+
+import "syscall"
+
+// CPUSeconds returns the CPU time (user + system) this process has used, so
+// benchmarks can report throughput per CPU-second; 0 where unavailable.
+func CPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
