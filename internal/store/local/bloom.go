@@ -2,6 +2,7 @@ package local
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -63,14 +64,63 @@ func bloomBlockHas(blk []byte, h uint64) bool {
 	return true
 }
 
-// buildBloom returns a filter holding the distinct hashes hs (sorted and
-// deduplicated in place).
-func buildBloom(hs []uint64) []byte {
-	f := make([]byte, bloomBlocks(len(hs))*bloomBlockBytes)
+// appendBloom appends to dst the filter of the distinct hashes hs.
+func appendBloom(dst []byte, hs []uint64) []byte {
+	n := bloomBlocks(len(hs)) * bloomBlockBytes
+	dst = slices.Grow(dst, n)
+	f := dst[len(dst) : len(dst)+n]
+	clear(f)
 	for _, h := range hs {
 		bloomAdd(f, h)
 	}
-	return f
+	return dst[:len(dst)+n]
+}
+
+// hashSet removes repeated hashes in linear time (a flush indexes tens of
+// hashes per event; sorting them cost more than the rest of the index).
+type hashSet struct {
+	slots []uint64
+}
+
+// dedup returns hs without repeats, in place, in no particular order.
+func (s *hashSet) dedup(hs []uint64) []uint64 {
+	if len(hs) < 2 {
+		return hs
+	}
+	size := 16
+	for size < 2*len(hs) {
+		size <<= 1
+	}
+	if cap(s.slots) < size {
+		s.slots = make([]uint64, size)
+	} else {
+		s.slots = s.slots[:size]
+		clear(s.slots)
+	}
+	mask := uint64(size - 1)
+	out := hs[:0]
+	zero := false
+	for _, h := range hs {
+		if h == 0 { // 0 marks a free slot
+			if !zero {
+				zero = true
+				out = append(out, 0)
+			}
+			continue
+		}
+		for i := (h ^ h>>29) & mask; ; i = (i + 1) & mask {
+			x := s.slots[i]
+			if x == h {
+				break
+			}
+			if x == 0 {
+				s.slots[i] = h
+				out = append(out, h)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func hashToken(tok string) uint64 { return xxhash.Sum64String(tok) }
@@ -95,14 +145,66 @@ type tokenHasher struct {
 // that Unicode case mapping that moves token boundaries still finds them.
 func (t *tokenHasher) addTokens(hs []uint64, s string) []uint64 {
 	if isASCII(s) {
-		filter.EachToken(s, func(tok string) {
-			t.scratch = appendLowerASCII(t.scratch[:0], tok)
-			hs = append(hs, xxhash.Sum64(t.scratch))
-		})
-		return hs
+		return t.addASCIITokens(hs, s, false)
 	}
 	filter.EachToken(s, func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
 	filter.EachToken(strings.ToLower(s), func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
+	return hs
+}
+
+// addTextTokens is addTokens then addDigitBigrams, in one pass over ASCII
+// text (the bulk of what a flush indexes: messages, event.original).
+func (t *tokenHasher) addTextTokens(hs []uint64, s string) []uint64 {
+	if isASCII(s) {
+		return t.addASCIITokens(hs, s, true)
+	}
+	return t.addDigitBigrams(t.addTokens(hs, s), s)
+}
+
+// wordByte marks the ASCII bytes filter.EachToken takes for word bytes.
+var wordByte = func() (t [128]bool) {
+	for c := 0; c < 128; c++ {
+		t[c] = c == '_' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+	}
+	return t
+}()
+
+// addASCIITokens hashes the tokens of ASCII text as filter.EachToken cuts
+// them, lowercased; with bigrams, also each pair of adjacent all-digit
+// tokens (addDigitBigrams).
+func (t *tokenHasher) addASCIITokens(hs []uint64, s string, bigrams bool) []uint64 {
+	prev := ""
+	for i := 0; i < len(s); {
+		if !wordByte[s[i]] {
+			i++
+			continue
+		}
+		start := i
+		digits, upper := true, false
+		for ; i < len(s) && wordByte[s[i]]; i++ {
+			c := s[i]
+			digits = digits && '0' <= c && c <= '9'
+			upper = upper || ('A' <= c && c <= 'Z')
+		}
+		tok := s[start:i]
+		if upper {
+			t.scratch = appendLowerASCII(t.scratch[:0], tok)
+			hs = append(hs, xxhash.Sum64(t.scratch))
+		} else {
+			hs = append(hs, xxhash.Sum64String(tok))
+		}
+		if !bigrams {
+			continue
+		}
+		if !digits {
+			prev = ""
+			continue
+		}
+		if prev != "" {
+			hs = append(hs, hashBigram(prev, tok))
+		}
+		prev = tok
+	}
 	return hs
 }
 
@@ -158,7 +260,15 @@ func (t *tokenHasher) addValue(hs []uint64, text string) []uint64 {
 }
 
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if x&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}

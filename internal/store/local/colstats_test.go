@@ -9,7 +9,13 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/shoseki/shoseki/internal/event"
 )
+
+// colStatsEvents gives TestColumnSizes its events: the package generator's,
+// or with -tags demobench the real parsers' output of the demo generator.
+var colStatsEvents = func(tb testing.TB, n int) ([]*event.Event, int64) { return benchEvents(n) }
 
 // TestColumnSizes prints where the bytes of a part go (per column values
 // and bloom bytes). Diagnostic; run with SHOSEKI_COLSTATS=1.
@@ -17,7 +23,7 @@ func TestColumnSizes(t *testing.T) {
 	if os.Getenv("SHOSEKI_COLSTATS") == "" {
 		t.Skip("diagnostic; set SHOSEKI_COLSTATS=1")
 	}
-	pool, raw := benchEvents(200_000)
+	pool, raw := colStatsEvents(t, 200_000)
 	dir := t.TempDir()
 	opts := Options{Dir: dir, NoSync: true, FlushInterval: time.Hour, FlushEvents: 1 << 30}
 	if l, err := strconv.Atoi(os.Getenv("SHOSEKI_LEVEL")); err == nil {

@@ -10,7 +10,9 @@ import (
 
 // Column block encoding (before compression). See docs/format/parts.md.
 //
-//	flags u8            bit 0: every row has a value
+//	flags u8            bit 0: every row has a value; bit 1: time values
+//	                    are deltas from the previous time value of the
+//	                    column instead of from the row's @timestamp
 //	[presence bitmap]   ceil(rows/8) bytes when bit 0 is clear
 //	type u8             the single value type, or 0xFF then one type byte
 //	                    per present row
@@ -24,11 +26,13 @@ import (
 // in canonical form): per value u8 4 or 16, then the address bytes. Int:
 // zigzag varint deltas from the previous value of the section (starting at
 // 0). Time: zigzag varint of the value minus the row's @timestamp (such
-// times, event.created say, sit close to it). Float: u64 little endian bits.
+// times, event.created say, sit close to it), or with flag bit 1 minus the
+// previous time value of the column (a backlog received at once). Float: u64 little endian bits.
 // Bool: one byte. Array: appendValue of each value.
 
 const (
 	colAllPresent = 1
+	colTimeDelta  = 2 // time values are deltas from the previous time value
 	mixedTypes    = 0xFF
 	strDict       = 0
 	strRaw        = 1
@@ -43,6 +47,41 @@ type columnEncoder struct {
 	idx     []uint32
 	sec     [numTypes][]byte
 	tmp     []byte
+
+	// After encode: the number of values present, how many of them are
+	// strings or addresses, and those strings without repeats (the
+	// dictionary when one was used, else the values minus adjacent
+	// repeats), for the index.
+	present, strings int
+	distinct         []string
+	timeDelta        bool
+}
+
+// timesByDelta reports whether a column's time values take fewer bytes as
+// deltas from one another than from their rows' @timestamps (true of
+// event.created when the rows come from a backlog received at once).
+func timesByDelta(vals []event.Value, times []int64) bool {
+	var rel, delta int
+	var prev int64
+	for i, v := range vals {
+		if v.Type() == event.TypeTime {
+			n, _ := v.Raw()
+			rel += varintLen(int64(n) - times[i])
+			delta += varintLen(int64(n) - prev)
+			prev = int64(n)
+		}
+	}
+	return delta < rel
+}
+
+func varintLen(x int64) int {
+	u := uint64(x<<1) ^ uint64(x>>63)
+	n := 1
+	for u >= 0x80 {
+		u >>= 7
+		n++
+	}
+	return n
 }
 
 // encode appends the encoding of vals (one per row; null = absent) to dst.
@@ -53,15 +92,20 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []
 	present := 0
 	var seen [numTypes]int
 	for _, v := range vals {
-		if !v.IsNull() {
-			present++
-			seen[v.Type()]++
-		}
+		seen[v.Type()]++
+	}
+	present = n - seen[event.TypeNull]
+	c.present, c.strings = present, seen[event.TypeString]+seen[event.TypeIP]
+	c.distinct = c.distinct[:0]
+	var flags byte
+	c.timeDelta = seen[event.TypeTime] > 0 && timesByDelta(vals, times)
+	if c.timeDelta {
+		flags |= colTimeDelta
 	}
 	if present == n {
-		dst = append(dst, colAllPresent)
+		dst = append(dst, flags|colAllPresent)
 	} else {
-		dst = append(dst, 0)
+		dst = append(dst, flags)
 		bm := make([]byte, (n+7)/8)
 		for i, v := range vals {
 			if !v.IsNull() {
@@ -111,22 +155,44 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 		c.dictLst = c.dictLst[:0]
 		c.idx = c.idx[:0]
 		useDict := true
+		prev, prevID := "", uint32(0)
 		for _, v := range vals {
 			if v.Type() != t {
 				continue
 			}
-			_, str := v.Raw()
+			str := v.Str()
+			if len(c.idx) > 0 && str == prev {
+				c.idx = append(c.idx, prevID)
+				continue
+			}
 			id, ok := c.dict[str]
 			if !ok {
 				id = uint32(len(c.dictLst))
 				c.dict[str] = id
 				c.dictLst = append(c.dictLst, str)
-				if len(c.dictLst) > 255 && len(c.dictLst)*2 > k {
+				// Give up on a dictionary as soon as most values seen
+				// are distinct: mostly unique columns (messages, ids)
+				// are stored raw, without hashing them all.
+				if len(c.dictLst) > 255 && len(c.dictLst)*2 > len(c.idx) {
 					useDict = false
 					break
 				}
 			}
 			c.idx = append(c.idx, id)
+			prev, prevID = str, id
+		}
+		if useDict {
+			c.distinct = append(c.distinct, c.dictLst...)
+		} else {
+			first, prev := true, ""
+			for _, v := range vals {
+				if v.Type() == t {
+					if str := v.Str(); first || str != prev {
+						c.distinct = append(c.distinct, str)
+						first, prev = false, str
+					}
+				}
+			}
 		}
 		if useDict {
 			s = append(s, strDict)
@@ -187,10 +253,16 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 			}
 		}
 	case event.TypeTime:
+		var prev int64
 		for i, v := range vals {
 			if v.Type() == t {
 				n, _ := v.Raw()
-				s = binary.AppendVarint(s, int64(n)-times[i])
+				if c.timeDelta {
+					s = binary.AppendVarint(s, int64(n)-prev)
+					prev = int64(n)
+				} else {
+					s = binary.AppendVarint(s, int64(n)-times[i])
+				}
 			}
 		}
 	case event.TypeFloat:
@@ -240,6 +312,9 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 	dst = resizeValues(dst, rows)
 	d := decoder{b: buf}
 	flags := d.byte()
+	if flags&^(colAllPresent|colTimeDelta) != 0 {
+		return nil, formatErr("bad column flags %#x", flags)
+	}
 	var bm []byte
 	if flags&colAllPresent == 0 {
 		bm = d.bytes(uint64((rows + 7) / 8))
@@ -287,9 +362,16 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 				return nil, err
 			}
 			if event.Type(tb) == event.TypeTime {
+				var prev uint64
 				for i := range dst {
 					n, _ := dst[i].Raw()
-					dst[i] = event.FromRaw(event.TypeTime, n+uint64(times[i]), "")
+					if flags&colTimeDelta != 0 {
+						prev += n
+						n = prev
+					} else {
+						n += uint64(times[i])
+					}
+					dst[i] = event.FromRaw(event.TypeTime, n, "")
 				}
 			}
 		}
@@ -311,6 +393,14 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 		if err := decodeSection(t, sec, secs[t]); err != nil {
 			return nil, err
 		}
+		if t == event.TypeTime && flags&colTimeDelta != 0 {
+			var prev uint64
+			for i, v := range secs[t] {
+				n, _ := v.Raw()
+				prev += n
+				secs[t][i] = event.FromRaw(t, prev, "")
+			}
+		}
 	}
 	if !d.done() {
 		return nil, formatErr("%d trailing bytes in column", len(buf)-d.off)
@@ -329,7 +419,7 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 		k++
 		v := secs[t][next[t]]
 		next[t]++
-		if t == event.TypeTime {
+		if t == event.TypeTime && flags&colTimeDelta == 0 {
 			n, _ := v.Raw()
 			v = event.FromRaw(event.TypeTime, n+uint64(times[i]), "")
 		}

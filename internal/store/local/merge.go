@@ -96,7 +96,7 @@ func (s *Store) merge(src []*part) error {
 		ids[i] = p.meta.ID
 	}
 	slices.Sort(ids)
-	merged, err := s.writePart(day, flushSeq, ids, func(add func(*event.Event) error) error {
+	merged, err := s.writePart(day, flushSeq, ids, func(add func(*event.Event, string) error) error {
 		return mergeParts(src, s.stop, add)
 	})
 	if err != nil {
@@ -147,7 +147,7 @@ func (s *Store) merge(src []*part) error {
 }
 
 // mergeParts feeds add with the rows of src in (stream, time, seq) order.
-func mergeParts(src []*part, stop <-chan struct{}, add func(*event.Event) error) error {
+func mergeParts(src []*part, stop <-chan struct{}, add func(*event.Event, string) error) error {
 	h := &rowHeap{}
 	for _, p := range src {
 		it := &blockIter{p: p}
@@ -163,7 +163,7 @@ func mergeParts(src []*part, stop <-chan struct{}, add func(*event.Event) error)
 	n := 0
 	for h.Len() > 0 {
 		it := h.its[0]
-		if err := add(it.cur()); err != nil {
+		if err := add(it.cur(), it.row.stream); err != nil {
 			return err
 		}
 		ok, err := it.next()

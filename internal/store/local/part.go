@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -50,7 +51,7 @@ func partEncoder(level zstd.EncoderLevel) *zstd.Encoder {
 	if e, ok := partEncoders.Load(level); ok {
 		return e.(*zstd.Encoder)
 	}
-	e, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(2))
+	e, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(4))
 	actual, _ := partEncoders.LoadOrStore(level, e)
 	return actual.(*zstd.Encoder)
 }
@@ -129,27 +130,57 @@ type partWriter struct {
 	blocks []blockHeader
 	meta   partMeta
 
-	rows      []*event.Event
-	stream    string
-	local     []int32 // colID -> index in vals, -1 when absent from the block
-	used      []uint32
-	vals      [][]event.Value
-	colEnc    columnEncoder
-	th        tokenHasher
-	hashes    []uint64
-	seenStr   map[string]struct{}
-	raw, comp []byte
-	times     []int64
-	rowBytes  int
-	err       error
+	rows     []*event.Event
+	stream   string
+	local    []int32 // colID -> index in jobs, -1 when absent from the block
+	used     []uint32
+	jobs     []colJob
+	order    []int // indexes of jobs, largest first
+	names    []nameSlot
+	workers  []*colWorker
+	raw      []byte
+	comp     []byte
+	times    []int64
+	rowBytes int
+	err      error
 }
+
+// nameSlot caches the column id of the field name last seen at one
+// position of an event: rows of a stream share their layout, and decoders
+// use constant names, so the comparison is usually a pointer check.
+type nameSlot struct {
+	name string
+	id   uint32
+}
+
+// colJob is one column of the block being written: its values, and once
+// encoded its compressed bytes, bloom filter and index entry.
+type colJob struct {
+	id    uint32
+	vals  []event.Value
+	size  int // bytes of strings, to hand out the big columns first
+	ce    colEntry
+	comp  []byte
+	bloom []byte
+}
+
+// colWorker is the scratch space of one encoding goroutine.
+type colWorker struct {
+	enc    columnEncoder
+	th     tokenHasher
+	hashes []uint64
+	set    hashSet
+	raw    []byte
+}
+
+// encodeWorkers is how many goroutines encode the columns of a block.
+var encodeWorkers = min(runtime.GOMAXPROCS(0), 4)
 
 func newPartWriter(fsys vfs.FS, dir string, blockRows int, level zstd.EncoderLevel) (*partWriter, error) {
 	if err := fsys.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	w := &partWriter{fs: fsys, dir: dir, blockRows: blockRows, enc: partEncoder(level), colID: map[string]uint32{},
-		seenStr: map[string]struct{}{}}
+	w := &partWriter{fs: fsys, dir: dir, blockRows: blockRows, enc: partEncoder(level), colID: map[string]uint32{}}
 	var err error
 	if w.valuesF, err = fsys.Create(filepath.Join(dir, valuesFile)); err != nil {
 		return nil, err
@@ -165,20 +196,20 @@ func newPartWriter(fsys vfs.FS, dir string, blockRows int, level zstd.EncoderLev
 	return w, nil
 }
 
-// add appends one event; events must come sorted by (stream, time, seq).
-func (w *partWriter) add(e *event.Event) error {
+// add appends one event of the given stream (its event.dataset); events
+// must come sorted by (stream, time, seq).
+func (w *partWriter) add(e *event.Event, stream string) error {
 	if w.err != nil {
 		return w.err
 	}
-	s := e.GetString(streamField)
-	if len(w.rows) > 0 && (len(w.rows) >= w.blockRows || w.rowBytes >= maxBlockBytes || (s != w.stream && len(w.rows) >= w.blockRows/16)) {
+	if len(w.rows) > 0 && (len(w.rows) >= w.blockRows || w.rowBytes >= maxBlockBytes || (stream != w.stream && len(w.rows) >= w.blockRows/16)) {
 		w.flushBlock()
 	}
-	w.stream = s
+	w.stream = stream
 	w.rows = append(w.rows, e)
+	w.rowBytes += 8 * len(e.Fields)
 	for i := range e.Fields {
-		_, str := e.Fields[i].Value.Raw()
-		w.rowBytes += len(str) + 8
+		w.rowBytes += len(e.Fields[i].Value.Str())
 	}
 	return w.err
 }
@@ -188,6 +219,27 @@ func (w *partWriter) writeValues(p []byte) {
 		_, w.err = w.vw.Write(p)
 		w.valOff += int64(len(p))
 	}
+}
+
+// columnID returns the part-wide id of the column of the field at position
+// pos of an event.
+func (w *partWriter) columnID(pos int, name string) uint32 {
+	if pos < len(w.names) && w.names[pos].name == name {
+		return w.names[pos].id
+	}
+	id, ok := w.colID[name]
+	if !ok {
+		id = uint32(len(w.cols))
+		w.cols = append(w.cols, name)
+		w.colID[name] = id
+		w.local = append(w.local, -1)
+	}
+	if pos < len(w.names) {
+		w.names[pos] = nameSlot{name, id}
+	} else if pos == len(w.names) {
+		w.names = append(w.names, nameSlot{name, id})
+	}
+	return id
 }
 
 func (w *partWriter) flushBlock() {
@@ -211,6 +263,7 @@ func (w *partWriter) flushBlock() {
 		bh.minSeq, bh.maxSeq = min(bh.minSeq, e.Seq), max(bh.maxSeq, e.Seq)
 	}
 	w.comp = w.enc.EncodeAll(raw, w.comp[:0])
+	w.raw = raw
 	bh.metaOff, bh.metaLen, bh.metaRaw = w.valOff, uint32(len(w.comp)), uint32(len(raw))
 	w.writeValues(w.comp)
 
@@ -225,69 +278,88 @@ func (w *partWriter) flushBlock() {
 			if f.Value.IsNull() || f.Name == event.FieldTimestamp {
 				continue
 			}
-			id, ok := w.colID[f.Name]
-			if !ok {
-				id = uint32(len(w.cols))
-				w.cols = append(w.cols, f.Name)
-				w.colID[f.Name] = id
-				w.local = append(w.local, -1)
-			}
+			id := w.columnID(j, f.Name)
 			li := w.local[id]
 			if li < 0 {
 				li = int32(len(w.used))
 				w.local[id] = li
 				w.used = append(w.used, id)
-				if int(li) >= len(w.vals) {
-					w.vals = append(w.vals, nil)
+				if int(li) >= len(w.jobs) {
+					w.jobs = append(w.jobs, colJob{})
 				}
-				w.vals[li] = resizeValues(w.vals[li], n)
-				clear(w.vals[li])
+				job := &w.jobs[li]
+				job.id, job.size = id, 0
+				job.vals = resizeValues(job.vals, n)
+				clear(job.vals)
 			}
-			if w.vals[li][i].IsNull() { // the first of duplicate names wins, as in Event.Get
-				w.vals[li][i] = f.Value
+			job := &w.jobs[li]
+			if job.vals[i].IsNull() { // the first of duplicate names wins, as in Event.Get
+				job.vals[i] = f.Value
+				job.size += len(f.Value.Str()) + 4
 			}
 		}
 	}
-	slices.Sort(w.used)
-	bh.cols = make([]colEntry, 0, len(w.used))
-	for _, id := range w.used {
-		vals := w.vals[w.local[id]]
-		ce := colEntry{col: id}
-		raw = w.colEnc.encode(raw[:0], vals, w.times)
-		w.comp = w.enc.EncodeAll(raw, w.comp[:0])
-		ce.valOff, ce.valLen, ce.rawLen = w.valOff, uint32(len(w.comp)), uint32(len(raw))
-		w.writeValues(w.comp)
+	jobs := w.jobs[:len(w.used)]
 
-		// Index: bloom of tokens and whole values, numeric range.
-		var nr numRange
-		w.hashes = w.hashes[:0]
-		clear(w.seenStr)
-		text := filter.IsTextField(w.cols[id])
-		for _, v := range vals {
-			if !v.IsNull() {
-				w.indexValue(v, text, &nr)
+	// Encode the columns, the biggest first, on up to encodeWorkers
+	// goroutines.
+	w.order = w.order[:0]
+	for i := range jobs {
+		w.order = append(w.order, i)
+	}
+	slices.SortFunc(w.order, func(a, b int) int { return jobs[b].size - jobs[a].size })
+	nw := min(encodeWorkers, len(jobs))
+	for len(w.workers) < nw {
+		w.workers = append(w.workers, &colWorker{})
+	}
+	var next atomic.Int32
+	work := func(wk *colWorker) {
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= len(w.order) {
+				return
 			}
+			j := &jobs[w.order[k]]
+			wk.encodeColumn(j, filter.IsTextField(w.cols[j.id]), w.times, w.enc)
 		}
-		slices.Sort(w.hashes)
-		w.hashes = slices.Compact(w.hashes)
-		if len(w.hashes) > 0 {
-			bf := buildBloom(w.hashes)
-			ce.bloomOff, ce.bloomLen = w.bfOff, uint32(len(bf))
+	}
+	if nw > 1 {
+		var wg sync.WaitGroup
+		for _, wk := range w.workers[1:nw] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work(wk)
+			}()
+		}
+		work(w.workers[0])
+		wg.Wait()
+	} else if nw == 1 {
+		work(w.workers[0])
+	}
+
+	// Write them in column order.
+	slices.SortFunc(jobs, func(a, b colJob) int { return cmpInt(int64(a.id), int64(b.id)) })
+	bh.cols = make([]colEntry, 0, len(jobs))
+	for i := range jobs {
+		j := &jobs[i]
+		ce := j.ce
+		ce.valOff = w.valOff
+		w.writeValues(j.comp)
+		if len(j.bloom) > 0 {
+			ce.bloomOff = w.bfOff
 			if w.err == nil {
-				_, w.err = w.bw.Write(bf)
+				_, w.err = w.bw.Write(j.bloom)
 			}
-			w.bfOff += int64(len(bf))
-		}
-		if nr.has {
-			ce.num |= numHas
-			ce.min, ce.max = nr.min, nr.max
-		}
-		if !nr.impure {
-			ce.num |= numPure
+			w.bfOff += int64(len(j.bloom))
 		}
 		bh.cols = append(bh.cols, ce)
+		clear(j.vals)
 	}
-	w.raw = raw
+	slices.Sort(w.used)
+	for i, id := range w.used {
+		w.local[id] = int32(i)
+	}
 	w.blocks = append(w.blocks, bh)
 	w.meta.Rows += int64(n)
 	w.meta.MinTime, w.meta.MaxTime = min(w.meta.MinTime, bh.minT), max(w.meta.MaxTime, bh.maxT)
@@ -297,32 +369,73 @@ func (w *partWriter) flushBlock() {
 	w.rowBytes = 0
 }
 
-func (w *partWriter) indexValue(v event.Value, text bool, nr *numRange) {
+// encodeColumn encodes and compresses one column of a block and builds its
+// index entry: the bloom filter of its tokens and values, its numeric
+// range.
+func (wk *colWorker) encodeColumn(j *colJob, text bool, times []int64, enc *zstd.Encoder) {
+	ce := colEntry{col: j.id}
+	wk.raw = wk.enc.encode(wk.raw[:0], j.vals, times)
+	j.comp = enc.EncodeAll(wk.raw, j.comp[:0])
+	ce.valLen, ce.rawLen = uint32(len(j.comp)), uint32(len(wk.raw))
+
+	// Index: strings and addresses once per distinct value (the encoder
+	// collected them), other values one by one.
+	var nr numRange
+	wk.hashes = wk.hashes[:0]
+	if wk.enc.strings > 0 {
+		nr.impure = true
+		for _, s := range wk.enc.distinct {
+			wk.indexString(s, text)
+		}
+	}
+	if wk.enc.strings < wk.enc.present {
+		for _, v := range j.vals {
+			switch v.Type() {
+			case event.TypeNull, event.TypeString, event.TypeIP:
+			default:
+				wk.indexValue(v, text, &nr)
+			}
+		}
+	}
+	wk.hashes = wk.set.dedup(wk.hashes)
+	j.bloom = j.bloom[:0]
+	if len(wk.hashes) > 0 {
+		j.bloom = appendBloom(j.bloom, wk.hashes)
+		ce.bloomLen = uint32(len(j.bloom))
+	}
+	if nr.has {
+		ce.num |= numHas
+		ce.min, ce.max = nr.min, nr.max
+	}
+	if !nr.impure {
+		ce.num |= numPure
+	}
+	j.ce = ce
+}
+
+func (wk *colWorker) indexString(s string, text bool) {
+	if text {
+		wk.hashes = wk.th.addTextTokens(wk.hashes, s)
+		return
+	}
+	wk.hashes = wk.th.addTokens(wk.hashes, s)
+	wk.hashes = wk.th.addValue(wk.hashes, s)
+}
+
+func (wk *colWorker) indexValue(v event.Value, text bool, nr *numRange) {
 	nr.add(v)
 	switch v.Type() {
 	case event.TypeArray:
 		for _, e := range v.Elems() {
-			w.indexValue(e, text, &numRange{})
+			wk.indexValue(e, text, &numRange{})
 		}
 	case event.TypeString, event.TypeIP:
-		s := v.Str()
-		if len(s) <= 256 {
-			if _, ok := w.seenStr[s]; ok {
-				return
-			}
-			w.seenStr[s] = struct{}{}
-		}
-		w.hashes = w.th.addTokens(w.hashes, s)
-		if text {
-			w.hashes = w.th.addDigitBigrams(w.hashes, s)
-		} else {
-			w.hashes = w.th.addValue(w.hashes, s)
-		}
+		wk.indexString(v.Str(), text)
 	case event.TypeTime, event.TypeNull:
 	default:
 		if !text {
-			w.th.scratch = v.AppendText(w.th.scratch[:0])
-			w.hashes = w.th.addValue(w.hashes, string(w.th.scratch))
+			wk.th.scratch = v.AppendText(wk.th.scratch[:0])
+			wk.hashes = wk.th.addValue(wk.hashes, string(wk.th.scratch))
 		}
 	}
 }

@@ -680,9 +680,9 @@ func (s *Store) writeParts(events []*event.Event, flushSeq uint64) ([]*part, err
 		for j < len(rows) && rows[j].day == rows[i].day {
 			j++
 		}
-		p, err := s.writePart(dayName(rows[i].day), flushSeq, nil, func(add func(*event.Event) error) error {
+		p, err := s.writePart(dayName(rows[i].day), flushSeq, nil, func(add func(*event.Event, string) error) error {
 			for _, r := range rows[i:j] {
-				if err := add(r.e); err != nil {
+				if err := add(r.e, r.stream); err != nil {
 					return err
 				}
 			}
@@ -699,7 +699,7 @@ func (s *Store) writeParts(events []*event.Event, flushSeq uint64) ([]*part, err
 
 // writePart writes one part into a temporary directory of day, feeding it
 // with fill, then renames it into place and syncs the directories.
-func (s *Store) writePart(day string, flushSeq uint64, sources []uint64, fill func(add func(*event.Event) error) error) (*part, error) {
+func (s *Store) writePart(day string, flushSeq uint64, sources []uint64, fill func(add func(e *event.Event, stream string) error) error) (*part, error) {
 	id := s.nextPartID.Add(1)
 	name := fmt.Sprintf("%0*x", partIDHexWidth, id)
 	dayDir := filepath.Join(s.partsDir, day)
