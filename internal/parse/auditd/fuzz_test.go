@@ -13,6 +13,7 @@ import (
 // event.original are lines of the input). Seeds: the golden input (plus
 // testdata/fuzz/FuzzAuditd).
 func FuzzAuditd(f *testing.F) {
+	parsetest.AddGoldenFiles(f, "testdata/golden/*.log")
 	parsetest.AddGoldenSeeds(f, "testdata/golden/*.log")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > parsetest.MaxFuzzInput {

@@ -60,8 +60,10 @@ func OtherSamples(t testing.TB) map[string][][]byte {
 // DetectsNothingElse checks that each detector, keyed by the name of its
 // format, gives 0 to every record of another format: each line of
 // OtherSamples (the test inputs of the other decoders) and each record of
-// Samples filed under another format's name.
-func DetectsNothingElse(t *testing.T, detectors map[string]func(record []byte) int) {
+// Samples filed under another format's name. Lines of other decoders'
+// inputs that begin with one of shared are left out: records that are of
+// these formats too (a CloudTrail record among generic JSON lines).
+func DetectsNothingElse(t *testing.T, detectors map[string]func(record []byte) int, shared ...string) {
 	t.Helper()
 	others := OtherSamples(t)
 	samples := Samples()
@@ -69,6 +71,9 @@ func DetectsNothingElse(t *testing.T, detectors map[string]func(record []byte) i
 		detect := detectors[name]
 		for _, file := range sortedKeys(others) {
 			for _, l := range others[file] {
+				if slices.ContainsFunc(shared, func(p string) bool { return bytes.HasPrefix(l, []byte(p)) }) {
+					continue
+				}
 				if s := detect(l); s != 0 {
 					t.Errorf("%s: %s Detect gives %d to %.80q", file, name, s, l)
 				}

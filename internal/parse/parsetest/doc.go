@@ -12,12 +12,15 @@
 //   - DetectsNothingElse, DetectPicks: a format's detector gives 0 to the
 //     records of every other format (the other decoders' test inputs and
 //     the typical records of Samples), and formats.Detect picks the format
-//     for its own records.
+//     for its own records, together and one by one.
 //   - CheckDecode, CheckDecodeAll, CheckEvent: the decoder contract of
 //     internal/parse on one input, for fuzz targets seeded by
-//     AddGoldenSeeds: no panic, event.original kept, each field once and
-//     never null, typed IPs on the ECS ip fields, positioned SyntaxErrors
-//     that leave no fields behind, determinism.
+//     AddGoldenSeeds (lines) and AddGoldenFiles (whole inputs): no panic,
+//     event.original kept, each field once and never null, typed IPs on
+//     the ECS ip fields, positioned SyntaxErrors that leave no fields
+//     behind, determinism.
+//   - SharedData, ReadLines, BenchmarkLines: the shared real-data corpus
+//     (skipping when absent) and decode benchmarks in events/s.
 //
 // parsetest does not import internal/parse/formats: formats imports every
 // decoder, whose tests import parsetest. Tests pass formats.Detect in.

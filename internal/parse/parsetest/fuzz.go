@@ -20,16 +20,24 @@ const MaxFuzzInput = 64 << 10
 var ecsIP = map[string]bool{"source.ip": true, "destination.ip": true, "observer.ip": true,
 	"related.ip": true, "host.ip": true, "client.ip": true, "server.ip": true}
 
-// AddGoldenSeeds adds each input matching pattern to the seed corpus of f,
-// whole and line by line. It fails when nothing matches.
+// AddGoldenSeeds adds each line of the inputs matching pattern to the seed
+// corpus of f. It fails when nothing matches.
 func AddGoldenSeeds(f *testing.F, pattern string) {
 	f.Helper()
 	for _, in := range inputs(f, pattern) {
-		data := readFile(f, in)
-		f.Add(data)
-		for _, line := range strings.Split(string(data), "\n") {
+		for _, line := range strings.Split(string(readFile(f, in)), "\n") {
 			f.Add([]byte(line))
 		}
+	}
+}
+
+// AddGoldenFiles adds each input matching pattern, whole, to the seed
+// corpus of f: seeds for whole-input decoders. It fails when nothing
+// matches.
+func AddGoldenFiles(f *testing.F, pattern string) {
+	f.Helper()
+	for _, in := range inputs(f, pattern) {
+		f.Add(readFile(f, in))
 	}
 }
 
