@@ -9,13 +9,14 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // TestLoghub decodes every line of the loghub Windows (CBS.log) sample and
 // compares date, time, level, component and content with the
 // _structured.csv ground truth.
 func TestLoghub(t *testing.T) {
-	path := sharedData(t, "loghub/Windows/Windows_2k.log")
+	path := parsetest.SharedData(t, "loghub/Windows/Windows_2k.log")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -9,12 +9,13 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // TestLoghub decodes every line of the loghub Proxifier sample and compares
 // time, program and content with the _structured.csv ground truth.
 func TestLoghub(t *testing.T) {
-	path := sharedData(t, "loghub/Proxifier/Proxifier_2k.log")
+	path := parsetest.SharedData(t, "loghub/Proxifier/Proxifier_2k.log")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,6 @@
 package weblog
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"os"
 	"strings"
@@ -11,31 +9,17 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 const loghubApache = "loghub/Apache/Apache_2k.log"
-
-func readLines(tb testing.TB, path string) [][]byte {
-	tb.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, bytes.Clone(sc.Bytes()))
-	}
-	return lines
-}
 
 // TestLoghubApache decodes every line of the loghub Apache error-log sample
 // and compares timestamp, level and message with the _structured.csv
 // ground truth.
 func TestLoghubApache(t *testing.T) {
-	lines := readLines(t, sharedData(t, loghubApache))
-	f, err := os.Open(sharedData(t, loghubApache+"_structured.csv"))
+	lines := parsetest.ReadLines(t, parsetest.SharedData(t, loghubApache))
+	f, err := os.Open(parsetest.SharedData(t, loghubApache+"_structured.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
