@@ -5,28 +5,13 @@ import (
 	"testing"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // BenchmarkDecode decodes the records of the shared exfiltration data set
 // (about 1.3 KB each) one by one.
 func BenchmarkDecode(b *testing.B) {
-	lines := readLines(b, sharedData(b, exfiltration))
-	total := 0
-	for _, l := range lines {
-		total += len(l)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(total / len(lines)))
-	var ev event.Event
-	n := 0
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(lines[n%len(lines)], testMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	parsetest.BenchmarkLines(b, Decode, testMeta, parsetest.ReadLines(b, parsetest.SharedData(b, exfiltration)))
 }
 
 // BenchmarkDecodeAll decodes an S3 log object {"Records":[…]} built from the

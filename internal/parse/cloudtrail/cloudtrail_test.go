@@ -1,57 +1,13 @@
 package cloudtrail
 
 import (
-	"bufio"
-	"bytes"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
-
-// sharedData returns the path of ../shared/data/<rel> from the repository
-// root (the directory holding go.mod), skipping the test when it is absent.
-func sharedData(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("test data %s absent (%v): the shared corpus is not next to the repository", rel, err)
-	}
-	return p
-}
-
-func readLines(tb testing.TB, path string) [][]byte {
-	tb.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
-			lines = append(lines, bytes.Clone(sc.Bytes()))
-		}
-	}
-	return lines
-}
 
 const exfiltration = "cloudtrail/ec2_proxy_s3_exfiltration/ec2_proxy_s3_exfiltration_2020-09-14011940.json"
 
@@ -60,8 +16,8 @@ const exfiltration = "cloudtrail/ec2_proxy_s3_exfiltration/ec2_proxy_s3_exfiltra
 // by line and as a whole input; no record may fail, and the ECS fields must
 // agree with the record.
 func TestCorpus(t *testing.T) {
-	path := sharedData(t, exfiltration)
-	lines := readLines(t, path)
+	path := parsetest.SharedData(t, exfiltration)
+	lines := parsetest.ReadLines(t, path)
 	if len(lines) < 100 {
 		t.Fatalf("only %d records", len(lines))
 	}
@@ -108,7 +64,7 @@ func TestCorpus(t *testing.T) {
 // TestHoneybucketCSVIsNotCloudTrail checks the decision documented in the
 // package comment: the honey-bucket CSV export is not claimed.
 func TestHoneybucketCSVIsNotCloudTrail(t *testing.T) {
-	for i, l := range readLines(t, sharedData(t, "cloudtrail/aws_s3_honeybucketlogs/AWS_S3_HoneyBucketLogs.csv")) {
+	for i, l := range parsetest.ReadLines(t, parsetest.SharedData(t, "cloudtrail/aws_s3_honeybucketlogs/AWS_S3_HoneyBucketLogs.csv")) {
 		if s := Detect(l); s != 0 {
 			t.Fatalf("line %d: Detect = %d", i+1, s)
 		}

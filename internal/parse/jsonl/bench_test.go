@@ -3,22 +3,11 @@ package jsonl
 import (
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 func benchmarkDecode(b *testing.B, rec []byte) {
-	b.ReportAllocs()
-	b.SetBytes(int64(len(rec)))
-	var ev event.Event
-	n := 0
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(rec, testMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	parsetest.BenchmarkLines(b, Decode, testMeta, [][]byte{rec})
 }
 
 // BenchmarkDecodeCloudTrailLike decodes a ~1 KB CloudTrail-shaped record

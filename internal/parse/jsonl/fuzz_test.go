@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // FuzzJSON checks Decode against encoding/json: it never panics, accepts
@@ -20,21 +19,12 @@ import (
 // top-level string members their encoding/json value. Seeds: the golden
 // inputs and the unit cases (plus testdata/fuzz/FuzzJSON).
 func FuzzJSON(f *testing.F) {
-	inputs, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.ndjson"))
-	for _, in := range inputs {
-		data, err := os.ReadFile(in)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			f.Add([]byte(line))
-		}
-	}
+	parsetest.AddGoldenSeeds(f, "testdata/golden/*.ndjson")
 	for _, s := range []string{cloudTrailLike, ecsDoc, `{"a":[[{"b":[1,{"c":2}]}]],"a.b":[3]}`, `{"s":"\ud800\udc00\ud800"}`, `{"n":-0.0e+0}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, rec []byte) {
-		if len(rec) > 64<<10 {
+		if len(rec) > parsetest.MaxFuzzInput {
 			return
 		}
 		var ev event.Event

@@ -1,66 +1,21 @@
 package jsonl
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
-// sharedData returns the path of ../shared/data/<rel> from the repository
-// root (the directory holding go.mod), skipping the test when it is absent.
-func sharedData(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("test data %s absent (%v): the shared corpus is not next to the repository", rel, err)
-	}
-	return p
-}
-
 const cloudTrailFile = "cloudtrail/ec2_proxy_s3_exfiltration/ec2_proxy_s3_exfiltration_2020-09-14011940.json"
-
-func readLines(tb testing.TB, path string) [][]byte {
-	tb.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
-			lines = append(lines, bytes.Clone(sc.Bytes()))
-		}
-	}
-	return lines
-}
 
 // TestRealCloudTrail decodes every record of a real CloudTrail NDJSON file
 // (as shipped by Logstash) and checks @timestamp and a few leaves against
 // encoding/json.
 func TestRealCloudTrail(t *testing.T) {
-	lines := readLines(t, sharedData(t, cloudTrailFile))
+	lines := parsetest.ReadLines(t, parsetest.SharedData(t, cloudTrailFile))
 	var ev event.Event
 	for i, line := range lines {
 		ev.Reset()
@@ -100,21 +55,5 @@ func TestRealCloudTrail(t *testing.T) {
 
 // BenchmarkDecodeRealCloudTrail decodes the real CloudTrail records.
 func BenchmarkDecodeRealCloudTrail(b *testing.B) {
-	lines := readLines(b, sharedData(b, cloudTrailFile))
-	b.ReportAllocs()
-	total := 0
-	for _, l := range lines {
-		total += len(l)
-	}
-	b.SetBytes(int64(total / len(lines)))
-	var ev event.Event
-	n := 0
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(lines[n%len(lines)], testMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	parsetest.BenchmarkLines(b, Decode, testMeta, parsetest.ReadLines(b, parsetest.SharedData(b, cloudTrailFile)))
 }

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 var benchMeta = &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
@@ -22,32 +22,15 @@ var typicalAuthLog = [][]byte{
 	[]byte("Nov 21 10:00:07 web-01 CRON[3012]: pam_unix(cron:session): session closed for user root"),
 }
 
-func benchmarkLines(b *testing.B, lines [][]byte) {
-	b.ReportAllocs()
-	total := 0
-	for _, l := range lines {
-		total += len(l)
-	}
-	b.SetBytes(int64(total / len(lines)))
-	var ev event.Event
-	n := 0
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(lines[n%len(lines)], benchMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-}
-
 // BenchmarkDecodeAuthLog decodes typical auth.log lines (RFC 3164 without
 // PRI, sshd/sudo/PAM normalization).
-func BenchmarkDecodeAuthLog(b *testing.B) { benchmarkLines(b, typicalAuthLog) }
+func BenchmarkDecodeAuthLog(b *testing.B) {
+	parsetest.BenchmarkLines(b, Decode, benchMeta, typicalAuthLog)
+}
 
 // BenchmarkDecodeRFC5424 decodes RFC 5424 records with structured data.
 func BenchmarkDecodeRFC5424(b *testing.B) {
-	benchmarkLines(b, [][]byte{
+	parsetest.BenchmarkLines(b, Decode, benchMeta, [][]byte{
 		[]byte(`<165>1 2026-11-21T10:00:00.003Z mymachine.example.com evntslog 1234 ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] An application event log entry`),
 		[]byte(`<34>1 2026-11-21T10:00:01.003+01:00 mymachine.example.com su - - - 'su root' failed for lonvick on /dev/pts/8`),
 	})
@@ -55,7 +38,7 @@ func BenchmarkDecodeRFC5424(b *testing.B) {
 
 // BenchmarkDecodeLoghub decodes the loghub OpenSSH and Linux samples.
 func BenchmarkDecodeLoghub(b *testing.B) {
-	lines := readLines(b, sharedData(b, "loghub/OpenSSH/OpenSSH_2k.log"))
-	lines = append(lines, readLines(b, sharedData(b, "loghub/Linux/Linux_2k.log"))...)
-	benchmarkLines(b, lines)
+	lines := parsetest.ReadLines(b, parsetest.SharedData(b, "loghub/OpenSSH/OpenSSH_2k.log"))
+	lines = append(lines, parsetest.ReadLines(b, parsetest.SharedData(b, "loghub/Linux/Linux_2k.log"))...)
+	parsetest.BenchmarkLines(b, Decode, benchMeta, lines)
 }

@@ -1,8 +1,6 @@
 package syslog
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -13,47 +11,8 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
-
-// sharedData returns the path of ../shared/data/<rel> from the repository
-// root (the directory holding go.mod), skipping the test when it is absent.
-func sharedData(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("test data %s absent (%v): the shared corpus is not next to the repository", rel, err)
-	}
-	return p
-}
-
-func readLines(tb testing.TB, path string) [][]byte {
-	tb.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, bytes.Clone(sc.Bytes()))
-	}
-	return lines
-}
 
 // TestLoghub decodes every line of the loghub Linux and OpenSSH samples and
 // compares timestamp, host, program, PID and message with the
@@ -70,8 +29,8 @@ func TestLoghub(t *testing.T) {
 	meta := &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			dir := sharedData(t, tt.dir)
-			lines := readLines(t, filepath.Join(dir, tt.file))
+			dir := parsetest.SharedData(t, tt.dir)
+			lines := parsetest.ReadLines(t, filepath.Join(dir, tt.file))
 			f, err := os.Open(filepath.Join(dir, tt.file+"_structured.csv"))
 			if err != nil {
 				t.Fatal(err)
