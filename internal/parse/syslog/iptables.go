@@ -1,6 +1,7 @@
 package syslog
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,7 @@ func packetFilter(msg string, ev *event.Event) bool {
 	prefix = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(prefix), ":"))
 	var ipFlags, tcpFlags []event.Value
 	proto := ""
+	var seen uint32 // keys already taken (bit per key): a repeated key keeps its first value
 	for _, tok := range strings.Fields(msg[i:]) {
 		key, val, hasVal := strings.Cut(tok, "=")
 		if !hasVal {
@@ -47,6 +49,11 @@ func packetFilter(msg string, ev *event.Event) bool {
 		if proto != "" && key == "LEN" {
 			key = "ULEN" // the UDP header's length, after PROTO=
 		}
+		bit := slices.Index(packetKeys, key)
+		if bit < 0 || seen&(1<<bit) != 0 {
+			continue
+		}
+		seen |= 1 << bit
 		switch key {
 		case "IN":
 			addString(ev, "observer.ingress.interface.name", val)
@@ -111,6 +118,9 @@ func packetFilter(msg string, ev *event.Event) bool {
 	}
 	return true
 }
+
+// packetKeys are the LOG fields kept (ULEN: the UDP length after PROTO=).
+var packetKeys = []string{"IN", "OUT", "MAC", "SRC", "DST", "SPT", "DPT", "LEN", "ULEN", "TTL", "ID", "PROTO", "TYPE", "CODE", "WINDOW"}
 
 var (
 	catNetwork     = event.Array(event.String("network"))

@@ -243,3 +243,21 @@ func TestDetect(t *testing.T) {
 		}
 	}
 }
+
+func TestPacketFilterRepeatedKeys(t *testing.T) {
+	var ev event.Event
+	line := "<4>1 2026-11-21T11:00:00Z fw kernel - - - X IN=eth0 SRC=10.0.0.1 DST=10.0.0.2 PROTO=TCP SPT=1 DPT=2 IN=eth1 SRC=10.0.0.3 DPT=3"
+	if err := Decode([]byte(line), &parse.Meta{Received: time.Now()}, &ev); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range ev.Fields {
+		if seen[f.Name] {
+			t.Errorf("field %s set twice", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	if got := ev.GetString("source.ip"); got != "10.0.0.1" {
+		t.Errorf("source.ip = %s, want the first, 10.0.0.1", got)
+	}
+}
