@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/filter"
@@ -56,19 +59,12 @@ func (s *Store) Search(ctx context.Context, req store.Request, fn func(*event.Ev
 		for i := len(mems) - 1; i >= 0 && err == nil; i-- {
 			err = sr.searchMem(mems[i])
 		}
-		for _, p := range parts {
-			if err != nil {
-				break
-			}
-			err = sr.searchPart(p)
+		if err == nil {
+			err = sr.searchParts(parts)
 		}
 	} else {
 		slices.SortFunc(parts, func(a, b *part) int { return cmpInt(a.meta.MinTime, b.meta.MinTime) })
-		for _, p := range parts {
-			if err = sr.searchPart(p); err != nil {
-				break
-			}
-		}
+		err = sr.searchParts(parts)
 		for i := 0; i < len(mems) && err == nil; i++ {
 			err = sr.searchMem(mems[i])
 		}
@@ -92,18 +88,57 @@ type searcher struct {
 	filterFields []string
 	bigrams      *bigramPlan
 	pre          []rowPrefilter
-	preVals      [][]event.Value // per prefilter, the block's columns of its fields
-	scratchVals  []event.Value
 	outFields    []string // nil: all
+	out          event.Event
 
-	times  []int64
-	seqs   []uint64
-	vals   map[uint32][]event.Value
-	spare  [][]event.Value
-	match  []int
-	scr    event.Event
-	out    event.Event
-	filter []filterCol
+	blockScratch // of the caller's goroutine
+}
+
+// blockScratch is the scratch space of one goroutine matching blocks.
+type blockScratch struct {
+	preVals     [][]event.Value // per prefilter, the block's columns of its fields
+	scratchVals []event.Value
+	scr         event.Event
+	filter      []filterCol
+}
+
+// blockJob is one candidate block: matched by a worker, its matching rows
+// delivered to fn by the caller's goroutine, in order.
+type blockJob struct {
+	p    *part
+	bh   *blockHeader
+	done chan struct{}
+
+	err       error
+	bytesRead int64
+	times     []int64
+	seqs      []uint64
+	cols      map[uint32][]event.Value // decoded columns, by part column id
+	match     []int
+	outs      []outCol
+}
+
+type outCol struct {
+	name string
+	vals []event.Value
+}
+
+// valuesPool recycles decoded column slices between blocks.
+var valuesPool sync.Pool
+
+func getValues() []event.Value {
+	if v, ok := valuesPool.Get().(*[]event.Value); ok {
+		return *v
+	}
+	return nil
+}
+
+func (j *blockJob) release() {
+	for _, v := range j.cols {
+		clear(v)
+		valuesPool.Put(&v)
+	}
+	j.cols, j.outs, j.times, j.seqs = nil, nil, nil, nil
 }
 
 type filterCol struct {
@@ -148,17 +183,107 @@ func (sr *searcher) searchMem(m memSnap) error {
 	return nil
 }
 
-func (sr *searcher) searchPart(p *part) error {
-	if p.meta.MaxTime < sr.req.From || p.meta.MinTime >= sr.req.To || p.meta.MaxTime < sr.floor() {
+// searchParts matches the candidate blocks of parts (in the order given)
+// on up to GOMAXPROCS goroutines and hands their matching rows to fn in
+// order on the caller's goroutine.
+func (sr *searcher) searchParts(parts []*part) error {
+	var jobs []*blockJob
+	for _, p := range parts {
+		var err error
+		if jobs, err = sr.candidates(p, jobs); err != nil {
+			return err
+		}
+	}
+	if len(jobs) == 0 {
 		return nil
 	}
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers == 1 {
+		for _, j := range jobs {
+			if err := sr.ctx.Err(); err != nil {
+				return err
+			}
+			if j.bh.maxT < sr.floor() {
+				continue
+			}
+			sr.matchBlock(&sr.blockScratch, j)
+			err := sr.emit(j)
+			j.release()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Workers take jobs from feed; at most window jobs are started and not
+	// yet emitted, which bounds the memory held by decoded blocks.
+	window := 2 * workers
+	feed := make(chan *blockJob, len(jobs))
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch blockScratch
+			for j := range feed {
+				if !stop.Load() {
+					sr.matchBlock(&scratch, j)
+				}
+				close(j.done)
+			}
+		}()
+	}
+	for _, j := range jobs[:min(window, len(jobs))] {
+		j.done = make(chan struct{})
+		feed <- j
+	}
+	fed := min(window, len(jobs))
+	var err error
+	i := 0
+	for ; i < len(jobs); i++ {
+		j := jobs[i]
+		<-j.done
+		if err = sr.ctx.Err(); err == nil && j.bh.maxT >= sr.floor() {
+			err = sr.emit(j)
+		}
+		j.release()
+		if err != nil {
+			break
+		}
+		if fed < len(jobs) {
+			jobs[fed].done = make(chan struct{})
+			feed <- jobs[fed]
+			fed++
+		}
+	}
+	if err != nil {
+		// Let the workers skip what is queued, and wait for the jobs
+		// already started: they read parts the caller releases on return.
+		stop.Store(true)
+		for _, k := range jobs[i+1 : fed] {
+			<-k.done
+			k.release()
+		}
+	}
+	close(feed)
+	wg.Wait()
+	return err
+}
+
+// candidates appends to jobs the blocks of p that may hold matches: time
+// range, Floor and index pruning.
+func (sr *searcher) candidates(p *part, jobs []*blockJob) ([]*blockJob, error) {
+	if p.meta.MaxTime < sr.req.From || p.meta.MinTime >= sr.req.To || p.meta.MaxTime < sr.floor() {
+		return jobs, nil
+	}
 	if err := p.load(); err != nil {
-		return err
+		return jobs, err
 	}
 	sr.st.Parts++
 	if !filter.MayMatch(sr.req.Filter, partIndex{p}) {
 		sr.st.BlocksSkipped += int64(len(p.blocks))
-		return nil
+		return jobs, nil
 	}
 	nb := len(p.blocks)
 	for k := 0; k < nb; k++ {
@@ -167,7 +292,7 @@ func (sr *searcher) searchPart(p *part) error {
 			i = nb - 1 - k
 		}
 		if err := sr.ctx.Err(); err != nil {
-			return err
+			return jobs, err
 		}
 		bh := &p.blocks[i]
 		if bh.maxT < sr.req.From || bh.minT >= sr.req.To || bh.maxT < sr.floor() {
@@ -180,56 +305,42 @@ func (sr *searcher) searchPart(p *part) error {
 			sr.st.BlocksSkipped++
 			continue
 		}
-		if err := sr.searchBlock(p, bh); err != nil {
-			return err
-		}
+		jobs = append(jobs, &blockJob{p: p, bh: bh})
 	}
-	return nil
+	return jobs, nil
 }
 
-func (sr *searcher) takeVals() []event.Value {
-	if n := len(sr.spare); n > 0 {
-		v := sr.spare[n-1]
-		sr.spare = sr.spare[:n-1]
-		return v
-	}
-	return nil
+// matchBlock decodes the filter's columns of j's block, finds the matching
+// rows and decodes the output columns for them. It runs on a worker: it
+// touches only j and sc.
+func (sr *searcher) matchBlock(sc *blockScratch, j *blockJob) {
+	j.err = sr.matchBlockErr(sc, j)
 }
 
-func (sr *searcher) searchBlock(p *part, bh *blockHeader) error {
-	sr.st.BlocksScanned++
+func (sr *searcher) matchBlockErr(sc *blockScratch, j *blockJob) error {
+	p, bh := j.p, j.bh
 	n := int(bh.rows)
-	sr.st.EventsScanned += int64(n)
 	var err error
-	sr.st.BytesRead += int64(bh.metaLen)
-	if sr.times, sr.seqs, err = p.readRowMeta(bh, sr.times, sr.seqs); err != nil {
+	j.bytesRead += int64(bh.metaLen)
+	if j.times, j.seqs, err = p.readRowMeta(bh, nil, nil); err != nil {
 		return err
 	}
-	if sr.vals == nil {
-		sr.vals = map[uint32][]event.Value{}
-	}
-	defer func() {
-		for id, v := range sr.vals {
-			clear(v)
-			sr.spare = append(sr.spare, v)
-			delete(sr.vals, id)
-		}
-	}()
+	j.cols = map[uint32][]event.Value{}
 	decode := func(c *colEntry) ([]event.Value, error) {
-		if v, ok := sr.vals[c.col]; ok {
+		if v, ok := j.cols[c.col]; ok {
 			return v, nil
 		}
-		sr.st.BytesRead += int64(c.valLen)
-		v, err := p.readColumn(c, sr.times, sr.takeVals())
+		j.bytesRead += int64(c.valLen)
+		v, err := p.readColumn(c, j.times, getValues())
 		if err != nil {
 			return nil, err
 		}
-		sr.vals[c.col] = v
+		j.cols[c.col] = v
 		return v, nil
 	}
 
 	// Match on the filter's columns only.
-	sr.filter = sr.filter[:0]
+	sc.filter = sc.filter[:0]
 	for _, f := range sr.filterFields {
 		id, ok := p.colID[f]
 		if !ok {
@@ -243,45 +354,44 @@ func (sr *searcher) searchBlock(p *part, bh *blockHeader) error {
 		if err != nil {
 			return err
 		}
-		sr.filter = append(sr.filter, filterCol{name: f, vals: v})
+		sc.filter = append(sc.filter, filterCol{name: f, vals: v})
 	}
 	// Columns for the row prefilters (already decoded above).
-	sr.preVals = sr.preVals[:0]
+	sc.preVals = sc.preVals[:0]
 	for _, p := range sr.pre {
 		for _, f := range p.fields {
 			var col []event.Value
-			for _, fc := range sr.filter {
+			for _, fc := range sc.filter {
 				if fc.name == f {
 					col = fc.vals
 				}
 			}
-			sr.preVals = append(sr.preVals, col)
+			sc.preVals = append(sc.preVals, col)
 		}
 	}
-	sr.match = sr.match[:0]
 rows:
 	for r := 0; r < n; r++ {
-		if !sr.inRange(sr.times[r]) {
+		if !sr.inRange(j.times[r]) {
 			continue
 		}
 		k := 0
 		for i := range sr.pre {
-			sr.scratchVals = sr.scratchVals[:0]
+			sc.scratchVals = sc.scratchVals[:0]
 			for range sr.pre[i].fields {
-				if col := sr.preVals[k]; col != nil {
-					sr.scratchVals = append(sr.scratchVals, col[r])
+				if col := sc.preVals[k]; col != nil {
+					sc.scratchVals = append(sc.scratchVals, col[r])
 				}
 				k++
 			}
-			if !sr.pre[i].mayMatch(sr.scratchVals) {
+			if !sr.pre[i].mayMatch(sc.scratchVals) {
 				continue rows
 			}
 		}
 		if sr.req.Filter != nil {
-			e := &sr.scr
-			e.Time, e.Seq = sr.times[r], sr.seqs[r]
+			e := &sc.scr
+			e.Time, e.Seq = j.times[r], j.seqs[r]
 			e.Fields = e.Fields[:0]
-			for _, fc := range sr.filter {
+			for _, fc := range sc.filter {
 				if v := fc.vals[r]; !v.IsNull() {
 					e.Fields = append(e.Fields, event.Field{Name: fc.name, Value: v})
 				}
@@ -290,28 +400,23 @@ rows:
 				continue
 			}
 		}
-		sr.match = append(sr.match, r)
+		j.match = append(j.match, r)
 	}
-	if len(sr.match) == 0 {
+	clear(sc.scr.Fields)
+	if len(j.match) == 0 {
 		return nil
 	}
-	sr.st.EventsMatched += int64(len(sr.match))
 
 	// Decode the output columns for the matching rows.
-	type outCol struct {
-		name string
-		vals []event.Value
-	}
-	var outs []outCol
 	if sr.outFields == nil {
-		outs = make([]outCol, 0, len(bh.cols))
+		j.outs = make([]outCol, 0, len(bh.cols))
 		for i := range bh.cols {
 			c := &bh.cols[i]
 			v, err := decode(c)
 			if err != nil {
 				return err
 			}
-			outs = append(outs, outCol{p.cols[c.col], v})
+			j.outs = append(j.outs, outCol{p.cols[c.col], v})
 		}
 	} else {
 		for _, f := range sr.outFields {
@@ -320,26 +425,38 @@ rows:
 				continue
 			}
 			c := bh.col(id)
-			if c == nil || slices.ContainsFunc(outs, func(o outCol) bool { return o.name == f }) {
+			if c == nil || slices.ContainsFunc(j.outs, func(o outCol) bool { return o.name == f }) {
 				continue
 			}
 			v, err := decode(c)
 			if err != nil {
 				return err
 			}
-			outs = append(outs, outCol{f, v})
+			j.outs = append(j.outs, outCol{f, v})
 		}
 	}
-	for k := range sr.match {
-		r := sr.match[k]
+	return nil
+}
+
+// emit accounts for a matched block and hands its matching rows to fn.
+func (sr *searcher) emit(j *blockJob) error {
+	sr.st.BlocksScanned++
+	sr.st.EventsScanned += int64(j.bh.rows)
+	sr.st.BytesRead += j.bytesRead
+	if j.err != nil {
+		return j.err
+	}
+	sr.st.EventsMatched += int64(len(j.match))
+	for k := range j.match {
+		r := j.match[k]
 		if sr.req.NewestFirst {
-			r = sr.match[len(sr.match)-1-k]
+			r = j.match[len(j.match)-1-k]
 		}
 		e := &sr.out
-		e.Time, e.Seq = sr.times[r], sr.seqs[r]
+		e.Time, e.Seq = j.times[r], j.seqs[r]
 		clear(e.Fields)
 		e.Fields = e.Fields[:0]
-		for _, o := range outs {
+		for _, o := range j.outs {
 			if v := o.vals[r]; !v.IsNull() {
 				e.Fields = append(e.Fields, event.Field{Name: o.name, Value: v})
 			}
