@@ -144,8 +144,8 @@ type tokenHasher struct {
 // pure ASCII, both lower(tokens(s)) and tokens(lower(s)) are indexed, so
 // that Unicode case mapping that moves token boundaries still finds them.
 func (t *tokenHasher) addTokens(hs []uint64, s string) []uint64 {
-	if isASCII(s) {
-		return t.addASCIITokens(hs, s, false)
+	if out, ok := t.addASCIITokens(hs, s, false); ok {
+		return out
 	}
 	filter.EachToken(s, func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
 	filter.EachToken(strings.ToLower(s), func(tok string) { hs = append(hs, hashToken(strings.ToLower(tok))) })
@@ -155,8 +155,8 @@ func (t *tokenHasher) addTokens(hs []uint64, s string) []uint64 {
 // addTextTokens is addTokens then addDigitBigrams, in one pass over ASCII
 // text (the bulk of what a flush indexes: messages, event.original).
 func (t *tokenHasher) addTextTokens(hs []uint64, s string) []uint64 {
-	if isASCII(s) {
-		return t.addASCIITokens(hs, s, true)
+	if out, ok := t.addASCIITokens(hs, s, true); ok {
+		return out
 	}
 	return t.addDigitBigrams(t.addTokens(hs, s), s)
 }
@@ -171,17 +171,22 @@ var wordByte = func() (t [128]bool) {
 
 // addASCIITokens hashes the tokens of ASCII text as filter.EachToken cuts
 // them, lowercased; with bigrams, also each pair of adjacent all-digit
-// tokens (addDigitBigrams).
-func (t *tokenHasher) addASCIITokens(hs []uint64, s string, bigrams bool) []uint64 {
+// tokens (addDigitBigrams). It reports false, with hs as it was, when s is
+// not pure ASCII.
+func (t *tokenHasher) addASCIITokens(hs []uint64, s string, bigrams bool) ([]uint64, bool) {
 	prev := ""
+	n0 := len(hs)
 	for i := 0; i < len(s); {
-		if !wordByte[s[i]] {
+		if c := s[i]; !wordByte[c&0x7f] || c >= utf8.RuneSelf {
+			if c >= utf8.RuneSelf {
+				return hs[:n0], false
+			}
 			i++
 			continue
 		}
 		start := i
 		digits, upper := true, false
-		for ; i < len(s) && wordByte[s[i]]; i++ {
+		for ; i < len(s) && wordByte[s[i]&0x7f] && s[i] < utf8.RuneSelf; i++ {
 			c := s[i]
 			digits = digits && '0' <= c && c <= '9'
 			upper = upper || ('A' <= c && c <= 'Z')
@@ -205,7 +210,7 @@ func (t *tokenHasher) addASCIITokens(hs []uint64, s string, bigrams bool) []uint
 		}
 		prev = tok
 	}
-	return hs
+	return hs, true
 }
 
 // addDigitBigrams appends the hashes of adjacent token pairs of s that are
@@ -251,10 +256,19 @@ func isDigits(s string) bool {
 
 // addValue appends the hash of a whole value's lowercased text.
 func (t *tokenHasher) addValue(hs []uint64, text string) []uint64 {
-	if isASCII(text) {
-		t.scratch = append(t.scratch[:0], valuePrefix...)
-		t.scratch = appendLowerASCII(t.scratch, text)
-		return append(hs, xxhash.Sum64(t.scratch))
+	b := append(t.scratch[:0], valuePrefix...)
+	var or byte
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		or |= c
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	t.scratch = b
+	if or < utf8.RuneSelf {
+		return append(hs, xxhash.Sum64(b))
 	}
 	return append(hs, hashValue(strings.ToLower(text)))
 }
