@@ -204,3 +204,66 @@ func TestIndexFoldASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestSuffixColumn: a column whose values are mostly suffixes of another
+// column's (message of event.original) is stored as suffix lengths, and
+// decodes back, literals included, only with the other column at hand.
+func TestSuffixColumn(t *testing.T) {
+	const n = 500
+	times := make([]int64, n)
+	for _, tc := range []struct {
+		name    string
+		literal func(i int) bool
+		suffix  bool
+	}{
+		{"all suffixes", func(int) bool { return false }, true},
+		{"some literals", func(i int) bool { return i%17 == 0 }, true},
+		{"mostly literals", func(i int) bool { return i%2 == 0 }, false},
+	} {
+		orig := make([]event.Value, n)
+		msg := make([]event.Value, n)
+		for i := range orig {
+			body := fmt.Sprintf("Failed password for user%d from 10.0.%d.%d port %d ssh2", i%7, i%3, i, 4000+i)
+			orig[i] = event.String(fmt.Sprintf("<38>Mar  1 12:00:%02d host sshd[%d]: %s", i%60, i, body))
+			msg[i] = event.String(body)
+			if tc.literal(i) {
+				msg[i] = event.String(fmt.Sprintf("not a suffix %d", i))
+			}
+		}
+		var enc columnEncoder
+		enc.ref, enc.refCol = orig, 7
+		buf := enc.encode(nil, msg, times)
+		if enc.suffix != tc.suffix {
+			t.Fatalf("%s: suffix encoding %v, want %v", tc.name, enc.suffix, tc.suffix)
+		}
+		ref := func(col uint32) ([]event.Value, error) {
+			if col != 7 {
+				return nil, fmt.Errorf("asked for column %d", col)
+			}
+			return orig, nil
+		}
+		got, err := decodeColumnRef(buf, times, nil, ref)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for i := range msg {
+			if !event.Equal(msg[i], got[i]) {
+				t.Fatalf("%s: row %d: got %q, want %q", tc.name, i, got[i].Text(), msg[i].Text())
+			}
+		}
+		if tc.suffix {
+			if _, err := decodeColumn(buf, times, nil); err == nil {
+				t.Fatalf("%s: decoded without the referenced column", tc.name)
+			}
+			short := func(uint32) ([]event.Value, error) { return orig[:n-1], nil }
+			if _, err := decodeColumnRef(buf, times, nil, short); err == nil {
+				t.Fatalf("%s: decoded against a column of another length", tc.name)
+			}
+		}
+		for cut := 0; cut < len(buf); cut += 1 + len(buf)/50 {
+			if _, err := decodeColumnRef(buf[:cut], times, nil, ref); err == nil {
+				t.Fatalf("%s: truncated to %d of %d bytes decoded without error", tc.name, cut, len(buf))
+			}
+		}
+	}
+}

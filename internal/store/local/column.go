@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"net/netip"
+	"strings"
 
 	"github.com/shoseki/shoseki/internal/event"
 )
@@ -23,7 +24,9 @@ import (
 // the entries' uvarint lengths, their bytes, then one index per value (u8
 // when there are at most 256 entries, else uvarint); mode 1 (raw): the
 // values' uvarint lengths, then their bytes; mode 2 (IP only, every value
-// in canonical form): per value u8 4 or 16, then the address bytes. Int:
+// in canonical form): per value u8 4 or 16, then the address bytes; mode 3
+// (string, every row present): suffixes of another column's values of the
+// same rows (suffixSection). Int:
 // zigzag varint deltas from the previous value of the section (starting at
 // 0). Time: zigzag varint of the value minus the row's @timestamp (such
 // times, event.created say, sit close to it), or with flag bit 1 minus the
@@ -37,6 +40,7 @@ const (
 	strDict       = 0
 	strRaw        = 1
 	strIPBinary   = 2
+	strSuffix     = 3
 	numTypes      = 8
 )
 
@@ -55,6 +59,32 @@ type columnEncoder struct {
 	present, strings int
 	distinct         []string
 	timeDelta        bool
+
+	// ref, when set before encode, is the block's values of column refCol
+	// (event.original for message): a string column whose values are
+	// mostly suffixes of ref's is stored as suffix lengths (strSuffix).
+	ref    []event.Value
+	refCol uint32
+	suffix bool
+}
+
+// suffixesOf reports whether vals (every row a string) are mostly
+// suffixes of the same rows' strings in ref.
+func suffixesOf(vals, ref []event.Value) bool {
+	if len(ref) != len(vals) {
+		return false
+	}
+	hits := 0
+	for i, v := range vals {
+		r := ref[i]
+		if r.Type() != event.TypeString {
+			return false
+		}
+		if len(v.Str()) > 0 && strings.HasSuffix(r.Str(), v.Str()) {
+			hits++
+		}
+	}
+	return hits >= len(vals)*9/10
 }
 
 // timesByDelta reports whether a column's time values take fewer bytes as
@@ -114,6 +144,7 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []
 		}
 		dst = append(dst, bm...)
 	}
+	c.suffix = c.ref != nil && present == n && seen[event.TypeString] == n && suffixesOf(vals, c.ref)
 	ntypes := 0
 	var single event.Type
 	for t, k := range seen {
@@ -148,6 +179,9 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 	s := c.sec[t][:0]
 	switch t {
 	case event.TypeString, event.TypeIP:
+		if t == event.TypeString && c.suffix {
+			return c.suffixSection(vals)
+		}
 		if c.dict == nil {
 			c.dict = make(map[string]uint32)
 		}
@@ -290,6 +324,39 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 	return s
 }
 
+// suffixSection encodes a string column (every row present) against
+// c.ref: u8 strSuffix, uvarint ref column, per value uvarint k (0: the
+// value is a literal, else it is the last k-1 bytes of the row's ref
+// value), then the literals' uvarint lengths and their bytes.
+func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
+	s := c.sec[event.TypeString][:0]
+	s = append(s, strSuffix)
+	s = binary.AppendUvarint(s, uint64(c.refCol))
+	c.idx = c.idx[:0]
+	first, prev := true, ""
+	for i, v := range vals {
+		str := v.Str()
+		if len(str) > 0 && strings.HasSuffix(c.ref[i].Str(), str) {
+			s = binary.AppendUvarint(s, uint64(len(str))+1)
+		} else {
+			s = append(s, 0)
+			c.idx = append(c.idx, uint32(i))
+		}
+		if first || str != prev {
+			c.distinct = append(c.distinct, str)
+			first, prev = false, str
+		}
+	}
+	for _, i := range c.idx {
+		s = binary.AppendUvarint(s, uint64(len(vals[i].Str())))
+	}
+	for _, i := range c.idx {
+		s = append(s, vals[i].Str()...)
+	}
+	c.sec[event.TypeString] = s
+	return s
+}
+
 // allCanonicalIPs reports whether every IP value's text is the canonical
 // form of an address, so that the binary form gives it back exactly.
 func allCanonicalIPs(vals []event.Value) bool {
@@ -308,6 +375,16 @@ func allCanonicalIPs(vals []event.Value) bool {
 // absent rows are null). times are the rows' @timestamps. Strings share
 // buf, which must not be reused.
 func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, error) {
+	return decodeColumnRef(buf, times, dst, nil)
+}
+
+// refResolver returns the values of another column of the same block (for
+// strSuffix sections); it must not itself resolve references.
+type refResolver func(col uint32) ([]event.Value, error)
+
+// decodeColumnRef is decodeColumn for a column that may refer to another
+// column of its block (ref may be nil: such a column is then an error).
+func decodeColumnRef(buf []byte, times []int64, dst []event.Value, ref refResolver) ([]event.Value, error) {
 	rows := len(times)
 	dst = resizeValues(dst, rows)
 	d := decoder{b: buf}
@@ -358,7 +435,11 @@ func decodeColumn(buf []byte, times []int64, dst []event.Value) ([]event.Value, 
 			if d.err != nil {
 				return nil, d.err
 			}
-			if err := decodeSection(event.Type(tb), sec, dst); err != nil {
+			if len(sec) > 0 && sec[0] == strSuffix && event.Type(tb) == event.TypeString {
+				if err := decodeSuffixSection(sec, dst, ref); err != nil {
+					return nil, err
+				}
+			} else if err := decodeSection(event.Type(tb), sec, dst); err != nil {
 				return nil, err
 			}
 			if event.Type(tb) == event.TypeTime {
@@ -433,6 +514,68 @@ func resizeValues(dst []event.Value, n int) []event.Value {
 		return make([]event.Value, n)
 	}
 	return dst[:n]
+}
+
+// decodeSuffixSection decodes a strSuffix section (see suffixSection) of
+// len(out) rows, every one present.
+func decodeSuffixSection(sec []byte, out []event.Value, ref refResolver) error {
+	d := decoder{b: sec[1:]}
+	col := d.uvarint()
+	if d.err != nil {
+		return d.err
+	}
+	if ref == nil || col > math.MaxUint32 {
+		return formatErr("suffix section refers to column %d, which cannot be resolved here", col)
+	}
+	rv, err := ref(uint32(col))
+	if err != nil {
+		return err
+	}
+	if len(rv) != len(out) {
+		return formatErr("suffix section of %d rows refers to a column of %d", len(out), len(rv))
+	}
+	ks := make([]uint64, len(out))
+	literals := 0
+	for i := range ks {
+		ks[i] = d.uvarint()
+		if ks[i] == 0 {
+			literals++
+		}
+	}
+	lens := make([]uint64, 0, literals)
+	var total uint64
+	for range literals {
+		l := d.uvarint()
+		lens = append(lens, l)
+		total += l
+		if total > uint64(len(sec)) {
+			return formatErr("suffix section literals longer than the section")
+		}
+	}
+	data := d.bytes(total)
+	if d.err != nil {
+		return d.err
+	}
+	if !d.done() {
+		return formatErr("trailing bytes in suffix section")
+	}
+	off := uint64(0)
+	li := 0
+	for i, k := range ks {
+		if k == 0 {
+			out[i] = event.String(bstr(data[off : off+lens[li]]))
+			off += lens[li]
+			li++
+			continue
+		}
+		r := rv[i]
+		if r.Type() != event.TypeString || k-1 > uint64(len(r.Str())) {
+			return formatErr("suffix of %d bytes of a %s of %d bytes", k-1, r.Type(), len(r.Str()))
+		}
+		s := r.Str()
+		out[i] = event.String(s[uint64(len(s))-(k-1):])
+	}
+	return nil
 }
 
 // decodeSection decodes the len(out) values of one type section. Time
@@ -511,6 +654,8 @@ func decodeSection(t event.Type, sec []byte, out []event.Value) error {
 				off += l
 			}
 			return nil
+		case strSuffix:
+			return formatErr("suffix section where it is not allowed")
 		case strIPBinary:
 			if t != event.TypeIP {
 				return formatErr("binary addresses in a %s section", t)

@@ -235,14 +235,32 @@ func (p *part) readEvents(bh *blockHeader) ([]*event.Event, error) {
 	}
 	n := int(bh.rows)
 	cols := make([][]event.Value, len(bh.cols))
+	var decode func(i int, ref refResolver) ([]event.Value, error)
+	decode = func(i int, ref refResolver) ([]event.Value, error) {
+		if cols[i] == nil {
+			v, err := p.readColumn(&bh.cols[i], times, nil, ref)
+			if err != nil {
+				return nil, err
+			}
+			cols[i] = v
+		}
+		return cols[i], nil
+	}
+	ref := func(id uint32) ([]event.Value, error) {
+		for i := range bh.cols {
+			if bh.cols[i].col == id {
+				return decode(i, nil)
+			}
+		}
+		return nil, formatErr("column refers to column %d, absent from the block", id)
+	}
 	counts := make([]int, n)
 	total := 0
 	for i := range bh.cols {
-		v, err := p.readColumn(&bh.cols[i], times, nil)
+		v, err := decode(i, ref)
 		if err != nil {
 			return nil, err
 		}
-		cols[i] = v
 		for r := range v {
 			if !v[r].IsNull() {
 				counts[r]++

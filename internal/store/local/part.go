@@ -157,6 +157,7 @@ type nameSlot struct {
 // encoded its compressed bytes, bloom filter and index entry.
 type colJob struct {
 	id    uint32
+	ref   *colJob // event.original, for message (suffix encoding)
 	vals  []event.Value
 	size  int // bytes of strings, to hand out the big columns first
 	ce    colEntry
@@ -300,6 +301,16 @@ func (w *partWriter) flushBlock() {
 		}
 	}
 	jobs := w.jobs[:len(w.used)]
+	var orig *colJob
+	if id, ok := w.colID[event.FieldOriginal]; ok && w.local[id] >= 0 {
+		orig = &jobs[w.local[id]]
+	}
+	for i := range jobs {
+		jobs[i].ref = nil
+		if orig != nil && w.cols[jobs[i].id] == event.FieldMessage {
+			jobs[i].ref = orig
+		}
+	}
 
 	// Encode the columns, the biggest first, on up to encodeWorkers
 	// goroutines.
@@ -339,6 +350,9 @@ func (w *partWriter) flushBlock() {
 	}
 
 	// Write them in column order.
+	for i := range jobs {
+		jobs[i].ref = nil
+	}
 	slices.SortFunc(jobs, func(a, b colJob) int { return cmpInt(int64(a.id), int64(b.id)) })
 	bh.cols = make([]colEntry, 0, len(jobs))
 	for i := range jobs {
@@ -374,7 +388,12 @@ func (w *partWriter) flushBlock() {
 // range.
 func (wk *colWorker) encodeColumn(j *colJob, text bool, times []int64, enc *zstd.Encoder) {
 	ce := colEntry{col: j.id}
+	wk.enc.ref = nil
+	if j.ref != nil {
+		wk.enc.ref, wk.enc.refCol = j.ref.vals, j.ref.id
+	}
 	wk.raw = wk.enc.encode(wk.raw[:0], j.vals, times)
+	wk.enc.ref = nil
 	j.comp = enc.EncodeAll(wk.raw, j.comp[:0])
 	ce.valLen, ce.rawLen = uint32(len(j.comp)), uint32(len(wk.raw))
 
@@ -801,12 +820,12 @@ func decodeRowMeta(raw []byte, n int, times []int64, seqs []uint64) ([]int64, []
 
 // readColumn decodes one column of a block into dst; times are the block's
 // row times (from readRowMeta).
-func (p *part) readColumn(c *colEntry, times []int64, dst []event.Value) ([]event.Value, error) {
+func (p *part) readColumn(c *colEntry, times []int64, dst []event.Value, ref refResolver) ([]event.Value, error) {
 	raw, err := p.readBlock(c.valOff, c.valLen, c.rawLen)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := decodeColumn(raw, times, dst)
+	vals, err := decodeColumnRef(raw, times, dst, ref)
 	return vals, withPath(err, filepath.Join(p.dir, valuesFile), c.valOff)
 }
 

@@ -326,18 +326,28 @@ func (sr *searcher) matchBlockErr(sc *blockScratch, j *blockJob) error {
 		return err
 	}
 	j.cols = map[uint32][]event.Value{}
-	decode := func(c *colEntry) ([]event.Value, error) {
+	decodeRef := func(c *colEntry, ref refResolver) ([]event.Value, error) {
 		if v, ok := j.cols[c.col]; ok {
 			return v, nil
 		}
 		j.bytesRead += int64(c.valLen)
-		v, err := p.readColumn(c, j.times, getValues())
+		v, err := p.readColumn(c, j.times, getValues(), ref)
 		if err != nil {
 			return nil, err
 		}
 		j.cols[c.col] = v
 		return v, nil
 	}
+	// A column stored against another (message against event.original)
+	// decodes that one first; that one may not refer further.
+	ref := func(id uint32) ([]event.Value, error) {
+		c := bh.col(id)
+		if c == nil {
+			return nil, formatErr("column refers to column %d, absent from the block", id)
+		}
+		return decodeRef(c, nil)
+	}
+	decode := func(c *colEntry) ([]event.Value, error) { return decodeRef(c, ref) }
 
 	// Match on the filter's columns only.
 	sc.filter = sc.filter[:0]

@@ -687,6 +687,18 @@ func randEvent(rng *rand.Rand, t0 int64) *event.Event {
 	if rng.IntN(6) == 0 {
 		e.Set(event.FieldID, event.String(fmt.Sprint("id", rng.IntN(5))))
 	}
+	if rng.IntN(4) == 0 {
+		// Syslog-shaped, in a stream of its own: message is the tail of
+		// event.original in most rows (the suffix encoding), not in some.
+		msg := pick() + " " + pick() + " " + pick()
+		orig := fmt.Sprintf("<13>Mar  1 host prog[%d]: %s", rng.IntN(100), msg)
+		if rng.IntN(12) == 0 {
+			orig = msg + " and more"
+		}
+		e.Set(event.FieldMessage, event.String(msg))
+		e.Set(event.FieldOriginal, event.String(orig))
+		e.Set(event.FieldDataset, event.String("syslog"))
+	}
 	return e
 }
 
