@@ -21,7 +21,94 @@ type header struct {
 	types        []string
 	names        []string    // "zeek.<path>.<field>"
 	dataset      event.Value // "zeek.<path>"
+
+	// cols is what decoding a data line needs of each column, resolved
+	// from fields, types and names once (nil until then: see columns).
+	cols []column
+	// fieldsHint is the most fields a record of this header has had (0
+	// before the first), to size the next record's Fields at once.
+	fieldsHint int
+	// evs is a slab the events come from, one allocation for many; each
+	// event is still distinct and the receiver's to keep.
+	evs []event.Event
 }
+
+// column is one column of a data line as decode reads it.
+type column struct {
+	field, name, typ string // the column, its field name, its #types type
+	kind             kind   // how a value is typed (its elements' for a container)
+	container        bool   // set[…] or vector[…]
+	slot             slot   // where the ECS mapping reads it; 0 when it does not
+}
+
+// kind is how a Zeek type is decoded.
+type kind uint8
+
+const (
+	kindString kind = iota // string, enum and the rest
+	kindTime
+	kindFloat // interval, double
+	kindCount
+	kindInt // int, port
+	kindAddr
+	kindBool
+)
+
+func kindOf(typ string) kind {
+	switch typ {
+	case "time":
+		return kindTime
+	case "interval", "double":
+		return kindFloat
+	case "count":
+		return kindCount
+	case "int", "port":
+		return kindInt
+	case "addr":
+		return kindAddr
+	case "bool":
+		return kindBool
+	}
+	return kindString
+}
+
+// columns returns the resolved columns of the header, resolving them on
+// first use after #fields, #types or #path changed.
+func (h *header) columns() []column {
+	if h.cols != nil || len(h.fields) == 0 || len(h.types) != len(h.fields) {
+		return h.cols
+	}
+	cols := make([]column, len(h.fields))
+	for i, f := range h.fields {
+		c := column{field: f, name: h.names[i], typ: h.types[i], slot: slotOf(f)}
+		elem := c.typ
+		if inner, ok := containerElem(c.typ); ok {
+			c.container, elem = true, inner
+		}
+		c.kind = kindOf(elem)
+		cols[i] = c
+	}
+	h.cols = cols
+	return cols
+}
+
+// invalidate drops what was resolved from the columns of the header.
+func (h *header) invalidate() {
+	h.cols, h.fieldsHint = nil, 0
+}
+
+// newEvent returns a fresh event.
+func (h *header) newEvent() *event.Event {
+	if len(h.evs) == 0 {
+		h.evs = make([]event.Event, eventSlab)
+	}
+	ev := &h.evs[0]
+	h.evs = h.evs[1:]
+	return ev
+}
+
+// eventSlab is how many events newEvent allocates at once.
+const eventSlab = 64
 
 func newHeader() *header {
 	return &header{sep: "\t", setSep: ",", empty: "(empty)", unset: "-"}
@@ -67,6 +154,7 @@ func (h *header) directive(line string) error {
 		}
 		h.rename()
 	case "types":
+		h.invalidate()
 		h.types = strings.Split(value, h.sep)
 		if len(h.types) != len(h.fields) {
 			n := len(h.types)
@@ -84,6 +172,7 @@ func (h *header) rename() {
 		path = "log"
 	}
 	h.dataset = event.String("zeek." + path)
+	h.invalidate()
 	h.names = make([]string, len(h.fields))
 	for i, f := range h.fields {
 		h.names[i] = "zeek." + path + "." + f
@@ -122,21 +211,25 @@ func DecodeAll(data []byte, meta *parse.Meta, emit func(*event.Event) error) err
 		return &parse.SyntaxError{Format: Name, Offset: len(data) - len(first), Msg: "not a Zeek log: no #separator/#fields header and not JSON"}
 	}
 	h := newHeader()
+	var text textBuf
 	for len(data) > 0 {
+		in := data
 		var line []byte
 		line, data = nextLine(data)
+		src := text.line(in, len(line))
+		text.advance(len(in) - len(data))
 		if len(line) == 0 {
 			continue
 		}
+		var ev *event.Event
 		var err error
-		ev := &event.Event{Fields: make([]event.Field, 0, len(h.fields)+extraFields)}
 		if line[0] == '#' {
-			if err = h.directive(string(line)); err == nil {
+			if err = h.directive(src); err == nil {
 				continue
 			}
 			err = &parse.SyntaxError{Format: Name, Offset: 0, Msg: err.Error()}
 		} else {
-			err = h.decode(line, meta, ev)
+			ev, err = h.decode(src, meta)
 		}
 		if err != nil {
 			ev = event.NewPipelineError(line, err.Error(), received)
@@ -148,8 +241,43 @@ func DecodeAll(data []byte, meta *parse.Meta, emit func(*event.Event) error) err
 	return nil
 }
 
-// extraFields is room for the ECS fields added to a record's columns.
-const extraFields = 24
+// textBuf hands out the lines of an input as strings, substrings of a copy
+// of the input made textChunk bytes (whole lines) at a time: one allocation
+// for many lines, where string(line) would make one each. The values of an
+// event (event.original and its string columns) share that copy, so an
+// event kept keeps its chunk alive: textChunk bounds that.
+type textBuf struct {
+	s string // a copy of the input from the current line on, or ""
+}
+
+// textChunk is how many bytes of input textBuf copies at once.
+const textChunk = 4 << 10
+
+// line returns the first n bytes of in, the input from the current line
+// on, as a string.
+func (t *textBuf) line(in []byte, n int) string {
+	if len(t.s) < n {
+		k := min(len(in), max(n, textChunk))
+		if k < len(in) { // end the chunk after a line
+			if i := bytes.LastIndexByte(in[n:k], '\n'); i >= 0 {
+				k = n + i + 1
+			} else {
+				k = n
+			}
+		}
+		t.s = string(in[:k])
+	}
+	return t.s[:n]
+}
+
+// advance moves past the n bytes of the current line and its end.
+func (t *textBuf) advance(n int) {
+	if n <= len(t.s) {
+		t.s = t.s[n:]
+	} else {
+		t.s = ""
+	}
+}
 
 // nextLine splits the first line (without its \n or \r\n) off data.
 func nextLine(data []byte) (line, rest []byte) {
@@ -165,24 +293,31 @@ func nextLine(data []byte) (line, rest []byte) {
 	return line, rest
 }
 
-// decode decodes one TSV data line with the header.
-func (h *header) decode(line []byte, meta *parse.Meta, ev *event.Event) error {
+// decode decodes one TSV data line with the header into a new event.
+func (h *header) decode(src string, meta *parse.Meta) (*event.Event, error) {
 	if len(h.fields) == 0 || len(h.types) != len(h.fields) {
-		return &parse.SyntaxError{Format: Name, Offset: 0, Msg: "data line before the #fields and #types header"}
+		return nil, &parse.SyntaxError{Format: Name, Offset: 0, Msg: "data line before the #fields and #types header"}
 	}
-	src := string(line)
-	base := len(ev.Fields)
+	cols := h.columns()
+	n := h.fieldsHint
+	if n == 0 {
+		n = len(cols) + extraFields
+	}
+	fs := make([]event.Field, 0, n)
+	// Values are typed on the stack and written to the heap once, in
+	// their field: each write while the GC marks pays a write barrier.
 	var m ecsRec
 	s, off := src, 0
-	for i := range h.fields {
+	for i := range cols {
+		c := &cols[i]
 		col := s
-		if j := strings.Index(s, h.sep); j >= 0 {
-			if i == len(h.fields)-1 {
-				return h.fail(ev, base, off+j, "more columns than the "+strconv.Itoa(len(h.fields))+" #fields")
+		if j := index(s, h.sep); j >= 0 {
+			if i == len(cols)-1 {
+				return nil, syntaxError(off+j, "more columns than the "+strconv.Itoa(len(cols))+" #fields")
 			}
 			col, s = s[:j], s[j+len(h.sep):]
-		} else if i < len(h.fields)-1 {
-			return h.fail(ev, base, len(src), strconv.Itoa(i+1)+" columns of the "+strconv.Itoa(len(h.fields))+" #fields")
+		} else if i < len(cols)-1 {
+			return nil, syntaxError(len(src), strconv.Itoa(i+1)+" columns of the "+strconv.Itoa(len(cols))+" #fields")
 		} else {
 			s = ""
 		}
@@ -191,38 +326,47 @@ func (h *header) decode(line []byte, meta *parse.Meta, ev *event.Event) error {
 		if col == h.unset || col == h.empty {
 			continue
 		}
-		v, ok := h.value(h.types[i], col)
-		if !ok {
-			return h.fail(ev, base, colOff, "column "+h.fields[i]+": "+strconv.Quote(truncate(col))+" is not a "+h.types[i])
+		var v event.Value
+		if !h.value(c, col, &v) {
+			return nil, syntaxError(colOff, "column "+c.field+": "+strconv.Quote(truncate(col))+" is not a "+c.typ)
 		}
-		if v.IsNull() {
-			continue // a set of unset elements
+		if v.IsNull() { // a set of unset elements
+			continue
 		}
-		ev.Fields = append(ev.Fields, event.Field{Name: h.names[i], Value: v})
-		m.collect(h.fields[i], v)
+		fs = append(fs, event.Field{Name: c.name, Value: v})
+		if c.slot != 0 {
+			m.set(c.slot, v)
+		}
 	}
-	if !m.ts.IsNull() {
-		t, _ := m.ts.Time()
-		ev.Time = t.UnixNano()
+	var t int64
+	if ts := m.v[slotTS]; !ts.IsNull() {
+		ns, _ := ts.Raw()
+		t = int64(ns)
 	} else if meta != nil && !meta.Received.IsZero() {
-		ev.Time = meta.Received.UTC().UnixNano()
+		t = meta.Received.UTC().UnixNano()
 	}
+	// The columns are all zeek.*: there is no related.ip among them.
 	if h.path == "" {
-		m.ecs(ev, guessPath(ev.Fields[base:]), event.Value{})
+		fs = m.ecs(fs, guessPath(fs), event.Value{}, true)
 	} else {
-		m.ecs(ev, h.path, h.dataset)
+		fs = m.ecs(fs, h.path, h.dataset, true)
 	}
 	if meta != nil && !meta.Received.IsZero() {
-		ev.Fields = append(ev.Fields, event.Field{Name: event.FieldCreated, Value: event.Time(meta.Received)})
+		fs = append(fs, event.Field{Name: event.FieldCreated, Value: event.Time(meta.Received)})
 	}
-	ev.Fields = append(ev.Fields, event.Field{Name: event.FieldOriginal, Value: event.String(src)})
-	return nil
+	fs = append(fs, event.Field{Name: event.FieldOriginal, Value: event.String(src)})
+	h.fieldsHint = max(h.fieldsHint, len(fs))
+	ev := h.newEvent()
+	ev.Time, ev.Fields = t, fs
+	return ev, nil
 }
 
-func (h *header) fail(ev *event.Event, base, off int, msg string) error {
-	clear(ev.Fields[base:])
-	ev.Fields = ev.Fields[:base]
-	ev.Time = 0
+// extraFields is room for the ECS fields added to a record's columns, for
+// the first record of a header; the next ones get as many fields as the
+// most a record has had.
+const extraFields = 24
+
+func syntaxError(off int, msg string) error {
 	return &parse.SyntaxError{Format: Name, Offset: off, Msg: msg}
 }
 
@@ -233,32 +377,36 @@ func truncate(s string) string {
 	return s
 }
 
-// value types one column by its Zeek type.
-func (h *header) value(typ, col string) (event.Value, bool) {
-	if inner, ok := containerElem(typ); ok {
-		var vs []event.Value
-		for len(col) > 0 && len(vs) < maxSetElems {
-			e := col
-			if j := strings.Index(col, h.setSep); j >= 0 && h.setSep != "" {
-				e, col = col[:j], col[j+len(h.setSep):]
-			} else {
-				col = ""
-			}
-			if e == h.unset {
-				continue
-			}
-			v, ok := scalar(inner, e)
-			if !ok {
-				return event.Value{}, false
-			}
-			vs = append(vs, v)
-		}
-		if len(vs) == 0 {
-			return event.Value{}, true
-		}
-		return event.Array(vs...), true
+// value types one column by its Zeek type into *v, null for a set of
+// unset elements. It reports false for a column that is not of the type.
+func (h *header) value(c *column, col string, v *event.Value) bool {
+	if !c.container {
+		return scalar(c.kind, col, v)
 	}
-	return scalar(typ, col)
+	var vs []event.Value
+	if h.setSep != "" {
+		vs = make([]event.Value, 0, min(strings.Count(col, h.setSep)+1, maxSetElems))
+	}
+	for len(col) > 0 && len(vs) < maxSetElems {
+		e := col
+		if j := strings.Index(col, h.setSep); j >= 0 && h.setSep != "" {
+			e, col = col[:j], col[j+len(h.setSep):]
+		} else {
+			col = ""
+		}
+		if e == h.unset {
+			continue
+		}
+		vs = append(vs, event.Value{})
+		if !scalar(c.kind, e, &vs[len(vs)-1]) {
+			return false
+		}
+	}
+	*v = event.Value{}
+	if len(vs) > 0 {
+		*v = event.Array(vs...)
+	}
+	return true
 }
 
 // containerElem returns the element type of "set[T]" and "vector[T]".
@@ -271,44 +419,120 @@ func containerElem(typ string) (string, bool) {
 	return "", false
 }
 
-// scalar types one value.
-func scalar(typ, s string) (event.Value, bool) {
-	switch typ {
-	case "time":
-		t, ok := epoch(s)
+// scalar types one value into *v; it reports false for s not of the type.
+func scalar(k kind, s string, v *event.Value) bool {
+	switch k {
+	case kindTime:
+		if ns, ok := epoch(s); ok {
+			*v = event.TimeNanos(ns)
+			return true
+		}
+		t, ok := normalize.ParseTimestamp(s, time.UTC)
 		if !ok {
-			if t, ok = normalize.ParseTimestamp(s, time.UTC); !ok {
-				return event.Value{}, false
+			return false
+		}
+		*v = event.Time(t)
+	case kindFloat:
+		f, ok := smallDecimal(s)
+		if !ok {
+			var err error
+			if f, err = strconv.ParseFloat(s, 64); err != nil {
+				return false
 			}
 		}
-		return event.Time(t), true
-	case "interval", "double":
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return event.Value{}, false
+		*v = event.Float(f)
+	case kindCount, kindInt:
+		if n, ok := smallUint(s); ok {
+			*v = event.Int(n)
+			return true
 		}
-		return event.Float(f), true
-	case "count", "int", "port":
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			if typ == "count" && len(s) > 0 && allDigits(s) {
-				return event.String(s), true // a count above 2^63
+			if k == kindCount && len(s) > 0 && allDigits(s) {
+				*v = event.String(s) // a count above 2^63
+				return true
 			}
-			return event.Value{}, false
+			return false
 		}
-		return event.Int(n), true
-	case "addr":
-		return normalize.IPValue(unescape(s))
-	case "bool":
+		*v = event.Int(n)
+	case kindAddr:
+		ip, ok := normalize.IPValue(unescape(s))
+		if !ok {
+			return false
+		}
+		*v = ip
+	case kindBool:
 		switch s {
 		case "T":
-			return event.Bool(true), true
+			*v = event.Bool(true)
 		case "F":
-			return event.Bool(false), true
+			*v = event.Bool(false)
+		default:
+			return false
 		}
-		return event.Value{}, false
+	default:
+		*v = event.String(unescape(s))
 	}
-	return event.String(unescape(s)), true
+	return true
+}
+
+// index is strings.Index, quicker for the usual one-byte separator.
+func index(s, sep string) int {
+	if len(sep) == 1 {
+		return strings.IndexByte(s, sep[0])
+	}
+	return strings.Index(s, sep)
+}
+
+// pow10 holds the powers of ten a float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// smallDecimal reads "digits[.digits]" of at most 15 digits, the common
+// form of a Zeek interval, exactly as strconv.ParseFloat does: the digits
+// as an integer (below 2^53, so exact) divided by an exact power of ten is
+// correctly rounded. ok is false for anything else.
+func smallDecimal(s string) (float64, bool) {
+	if len(s) == 0 || len(s) > 16 {
+		return 0, false
+	}
+	var m uint64
+	digits, frac := 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+		case c == '.' && frac < 0:
+			frac = i
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	k := 0
+	if frac >= 0 {
+		k = len(s) - frac - 1
+	}
+	return float64(m) / pow10[k], true
+}
+
+// smallUint reads 1 to 18 decimal digits, the common case of a number
+// column, without strconv's generality; ok is false for anything else.
+func smallUint(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 func allDigits(s string) bool {
@@ -321,26 +545,35 @@ func allDigits(s string) bool {
 }
 
 // epoch reads Zeek's time format: seconds since the epoch with a fraction
-// of up to nanoseconds ("1300475167.096535").
-func epoch(s string) (time.Time, bool) {
+// of up to nanoseconds ("1300475167.096535"), as Unix nanoseconds.
+func epoch(s string) (int64, bool) {
 	sec, frac, _ := strings.Cut(s, ".")
-	if sec == "" || len(sec) > 12 || len(frac) > 9 || !allDigits(sec) || !allDigits(frac) {
-		return time.Time{}, false
+	if sec == "" || len(sec) > 12 || len(frac) > 9 {
+		return 0, false
 	}
-	n, _ := strconv.ParseInt(sec, 10, 64)
-	ns := int64(0)
+	var n, ns int64
+	for _, c := range []byte(sec) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
 	for i := range 9 {
 		ns *= 10
 		if i < len(frac) {
-			ns += int64(frac[i] - '0')
+			c := frac[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			ns += int64(c - '0')
 		}
 	}
-	return time.Unix(n, ns).UTC(), true
+	return n*1e9 + ns, true // as time.Unix(n, ns).UnixNano()
 }
 
 // unescape resolves Zeek's \xHH escapes; other backslashes are kept.
 func unescape(s string) string {
-	if !strings.Contains(s, `\x`) {
+	if strings.IndexByte(s, '\\') < 0 || !strings.Contains(s, `\x`) {
 		return s
 	}
 	var b strings.Builder

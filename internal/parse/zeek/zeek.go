@@ -129,8 +129,8 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		}
 		if name == "ts" {
 			if t, ok := jsonTime(v); ok {
-				m.ts = event.Time(t)
-				v = m.ts // typed as in a TSV log
+				m.v[slotTS] = event.Time(t)
+				v = m.v[slotTS] // typed as in a TSV log
 			}
 		}
 		keep = append(keep, event.Field{Name: pfx + name, Value: v})
@@ -138,11 +138,11 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 	}
 	clear(ev.Fields[len(keep):])
 	ev.Fields = keep
-	if !m.ts.IsNull() {
-		t, _ := m.ts.Time()
+	if !m.v[slotTS].IsNull() {
+		t, _ := m.v[slotTS].Time()
 		ev.Time = t.UnixNano()
 	}
-	m.ecs(ev, path, event.Value{})
+	ev.Fields = m.ecs(ev.Fields, path, event.Value{}, false)
 	if v, ok := ev.Get(event.FieldOriginal); !ok || v.Str() != string(record) {
 		parse.SetCommon(ev, record, meta)
 	}
