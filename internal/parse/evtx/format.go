@@ -50,6 +50,9 @@ func Detect(data []byte) int {
 // Reader's buffer: it is valid until the next call to Next.
 func (r *Reader) Raw() []byte { return r.raw }
 
+// eventSlab is how many events DecodeFile allocates at once.
+const eventSlab = 64
+
 // DecodeFile reads every record of an EVTX file and emits one event per
 // record: winevent.Normalize of its Record, with event.original the
 // record's compact XML (see AppendXML). A corrupt chunk or record, or a
@@ -70,6 +73,7 @@ func DecodeFile(ra io.ReaderAt, size int64, meta *parse.Meta, emit func(*event.E
 	var (
 		rec winevent.Record
 		xml []byte
+		evs []event.Event
 	)
 	for {
 		err := r.Next(&rec)
@@ -84,7 +88,10 @@ func DecodeFile(ra io.ReaderAt, size int64, meta *parse.Meta, emit func(*event.E
 			return r.Stats(), err
 		default:
 			xml = r.AppendXML(xml[:0])
-			ev = &event.Event{}
+			if len(evs) == 0 { // events come a slab at a time, each still emit's own
+				evs = make([]event.Event, eventSlab)
+			}
+			ev, evs = &evs[0], evs[1:]
 			if nerr := winevent.Normalize(&rec, xml, meta, ev); nerr != nil {
 				ev = event.NewPipelineError(xml, nerr.Error(), received)
 			}

@@ -82,8 +82,8 @@ func (e *CorruptError) Error() string { return "evtx: corrupt: " + e.Problem.Str
 // IsCorrupt reports whether err marks corrupt input (as opposed to an I/O
 // error).
 func IsCorrupt(err error) bool {
-	var ce *CorruptError
-	return errors.As(err, &ce)
+	_, ok := errors.AsType[*CorruptError](err)
+	return ok
 }
 
 // Stats counts what a Reader has seen so far.

@@ -49,6 +49,14 @@ func (r *Reader) fill(rec *winevent.Record) {
 // values as rendered by evtx_dump, character references as "&#N;" and
 // entity references as "&name;" (as evtx_dump's JSON shows them).
 func (r *Reader) text(x int32) string {
+	// Content that is one literal text (most attributes and names come
+	// from the template so) is that string: no copy to make.
+	nodes := r.res.nodes
+	if k := nodes[x].kid; k == none {
+		return ""
+	} else if n := &nodes[k]; n.next == none && (n.kind == kText || n.kind == kCDATA) {
+		return n.text
+	}
 	r.scratch = r.appendText(r.scratch[:0], x)
 	return string(r.scratch)
 }
@@ -167,8 +175,32 @@ func (r *Reader) uintOf(x int32, bits int) uint64 {
 	if x == none {
 		return 0
 	}
-	u, _ := strconv.ParseUint(r.text(x), 0, bits)
+	r.scratch = r.appendText(r.scratch[:0], x)
+	if u, ok := decimal(r.scratch, bits); ok {
+		return u
+	}
+	u, _ := strconv.ParseUint(string(r.scratch), 0, bits)
 	return u
+}
+
+// decimal reads the usual form of a number, 1 to 19 decimal digits without
+// a leading zero, as strconv.ParseUint(s, 0, bits) does (the largest value
+// of bits bits when it is out of range), without making a string of it.
+// ok is false for any other form.
+func decimal(b []byte, bits int) (u uint64, ok bool) {
+	if len(b) == 0 || len(b) > 19 || (b[0] == '0' && len(b) > 1) {
+		return 0, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if bits < 64 && u >= 1<<bits {
+		return 1<<bits - 1, true
+	}
+	return u, true
 }
 
 func (r *Reader) system(rec *winevent.Record, sys int32) {
