@@ -80,7 +80,7 @@ func run(n, clients, batchSize int, dir string, runs int, fsync bool) error {
 	cfg := config.Default()
 	cfg.DataDir = dir
 	cfg.Listen = "127.0.0.1:0"
-	cfg.Syslog.UDP, cfg.Syslog.TCP = "", ""
+	cfg.Syslog.UDP, cfg.Syslog.TCP, cfg.NetFlow.UDP = "", "", ""
 	cfg.Storage.Fsync = fsync
 	cfg.Syslog.Timezone = "UTC"
 	token := "bench-token-0123456789abcdef"
