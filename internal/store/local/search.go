@@ -172,7 +172,7 @@ func (sr *searcher) searchMem(m memSnap) error {
 		}
 		e := m.events[i]
 		sr.st.EventsScanned++
-		if !sr.inRange(e.Time) || !filter.Match(sr.req.Filter, e) {
+		if !sr.inRange(e.Time) || !sr.headPrefilter(e) || !filter.Match(sr.req.Filter, e) {
 			continue
 		}
 		sr.st.EventsMatched++
@@ -186,6 +186,25 @@ func (sr *searcher) searchMem(m memSnap) error {
 // searchParts matches the candidate blocks of parts (in the order given)
 // on up to GOMAXPROCS goroutines and hands their matching rows to fn in
 // order on the caller's goroutine.
+// headPrefilter applies the row prefilters to an event of the head: the
+// cheap substring test that spares most events filter.Match's word scan.
+func (sr *searcher) headPrefilter(e *event.Event) bool {
+	for i := range sr.pre {
+		sr.scratchVals = sr.scratchVals[:0]
+		// Every field of the names, repeats included: the head keeps an
+		// event's fields as appended.
+		for k := range e.Fields {
+			if slices.Contains(sr.pre[i].fields, e.Fields[k].Name) {
+				sr.scratchVals = append(sr.scratchVals, e.Fields[k].Value)
+			}
+		}
+		if !sr.pre[i].mayMatch(sr.scratchVals) {
+			return false
+		}
+	}
+	return true
+}
+
 func (sr *searcher) searchParts(parts []*part) error {
 	var jobs []*blockJob
 	for _, p := range parts {
