@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"sync"
@@ -42,7 +43,18 @@ func main() {
 	runs := flag.Int("runs", 21, "runs of each search")
 	fsync := flag.Bool("fsync", true, "fsync the WAL before acknowledging (the default and the guarantee)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this `file`")
+	blockprofile := flag.String("blockprofile", "", "write a profile of where goroutines waited to this `file`")
 	flag.Parse()
+	if *blockprofile != "" {
+		runtime.SetBlockProfileRate(int(time.Millisecond))
+		defer func() {
+			f, err := os.Create(*blockprofile)
+			if err == nil {
+				_ = pprof.Lookup("block").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
