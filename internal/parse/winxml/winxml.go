@@ -3,6 +3,7 @@ package winxml
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,8 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 	if strings.HasPrefix(src, "\xef\xbb\xbf") {
 		src = src[3:]
 	}
-	p := parser{s: src}
+	p := newParser(src)
+	defer p.release()
 	root := p.document()
 	off := len(record) - len(src)
 	if root == nil {
@@ -78,8 +80,10 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 	if sys == nil {
 		return &parse.SyntaxError{Format: Name, Offset: off, Msg: "<Event> has no <System>"}
 	}
-	var rec winevent.Record
+	// Record.Data is the parser's, reused: Normalize keeps none of it.
+	rec := winevent.Record{Data: p.data[:0]}
 	fill(&rec, root)
+	p.data = rec.Data
 	base := len(ev.Fields)
 	if err := winevent.Normalize(&rec, record, meta, ev); err != nil {
 		clear(ev.Fields[base:])
@@ -188,8 +192,35 @@ func text(n *node) string {
 }
 
 func uintOf(s string, bits int) uint64 {
-	u, _ := strconv.ParseUint(strings.TrimSpace(s), 0, bits)
+	s = strings.TrimSpace(s)
+	if u, ok := decimal(s, bits); ok {
+		return u
+	}
+	u, _ := strconv.ParseUint(s, 0, bits)
 	return u
+}
+
+// decimal reads the usual forms of a number as strconv.ParseUint(s, 0,
+// bits) does, without its error allocation: "" (0, as its error gives), and
+// 1 to 19 decimal digits without a leading zero (the largest value of bits
+// bits when out of range). ok is false for any other form.
+func decimal(s string, bits int) (u uint64, ok bool) {
+	if s == "" {
+		return 0, true
+	}
+	if len(s) > 19 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if bits < 64 && u >= 1<<bits {
+		return 1<<bits - 1, true
+	}
+	return u, true
 }
 
 func system(rec *winevent.Record, sys *node) {
@@ -253,6 +284,7 @@ func dataValue(x *node) event.Value {
 // Data elements become param1, param2, …. Other elements (Binary) keep
 // their element name.
 func eventData(rec *winevent.Record, ed *node) {
+	rec.Data = slices.Grow(rec.Data, len(ed.kids))
 	named := false
 	for _, x := range ed.kids {
 		if n, ok := x.attr("Name"); ok && x.name == "Data" && n != "" {

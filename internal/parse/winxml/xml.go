@@ -3,7 +3,10 @@ package winxml
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/shoseki/shoseki/internal/event"
 )
 
 // Limits on one event document.
@@ -50,11 +53,70 @@ type xmlError struct {
 // parser is a small XML parser for event documents: elements, attributes,
 // character data, the five predefined entities and character references,
 // CDATA, comments, processing instructions and a DOCTYPE-free prolog.
+//
+// The tree is allocated in a few pieces rather than per element: nodes from
+// an arena sized by the '<' of the document, attributes and child lists as
+// windows of shared arrays (an element's attributes are all read before its
+// children; its children are collected on a stack and copied out at its
+// end tag). Nothing of the tree outlives the decoding of the document but
+// its strings, which are substrings of s; so parsers and their arrays are
+// reused from document to document (see newParser).
 type parser struct {
 	s     string
 	i     int
 	nodes int
 	err   *xmlError
+
+	data  []event.Field // Record.Data of the document (Normalize keeps none of it)
+	arena []node        // nodes handed out by newNode
+	attrs []attr        // attributes of the elements, each a window
+	kids  []*node       // child lists of the elements, each a window
+	stack []*node       // children of the open elements
+}
+
+// newNode returns a zeroed node from the arena.
+func (p *parser) newNode() *node {
+	if len(p.arena) == cap(p.arena) {
+		// A new array: pointers into the old one must stay valid.
+		p.arena = make([]node, 0, max(16, elements(p.s[p.i:])))
+	}
+	p.arena = p.arena[:len(p.arena)+1]
+	n := &p.arena[len(p.arena)-1]
+	*n = node{} // the arena may be a previous document's
+	return n
+}
+
+// reuse returns s emptied when it has room for n elements, else a new
+// slice that has.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:0]
+	}
+	return make([]T, 0, n)
+}
+
+// parsers keeps parsers, and their arenas, from document to document.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// maxKeptNodes bounds the arena of a parser kept in parsers: one for a
+// huge document is dropped rather than kept (with the document it points
+// into).
+const maxKeptNodes = 1024
+
+// newParser returns a parser of s; release it when done with its tree.
+func newParser(s string) *parser {
+	p := parsers.Get().(*parser)
+	p.s, p.i, p.nodes, p.err = s, 0, 0, nil
+	return p
+}
+
+// release returns p to parsers. The tree it parsed must not be used after.
+func (p *parser) release() {
+	p.s, p.err = "", nil
+	if cap(p.arena) > maxKeptNodes || cap(p.data) > maxKeptNodes || cap(p.kids) > maxKeptNodes || cap(p.attrs) > maxKeptNodes || cap(p.stack) > maxKeptNodes {
+		p.arena, p.kids, p.attrs, p.stack, p.data = nil, nil, nil, nil, nil
+	}
+	parsers.Put(p)
 }
 
 func (p *parser) fail(msg string) *node {
@@ -67,6 +129,11 @@ func (p *parser) fail(msg string) *node {
 // document parses the prolog and the root element; trailing white space,
 // comments and processing instructions are allowed.
 func (p *parser) document() *node {
+	n := elements(p.s)
+	p.arena = reuse(p.arena, n)
+	p.kids = reuse(p.kids, n)
+	p.attrs = reuse(p.attrs, n)
+	p.stack = p.stack[:0]
 	p.misc()
 	if p.i >= len(p.s) || p.s[p.i] != '<' {
 		return p.fail("no root element")
@@ -144,7 +211,9 @@ func (p *parser) element(depth int) *node {
 	if qname == "" {
 		return p.fail("element without a name")
 	}
-	n := &node{name: localName(qname)}
+	n := p.newNode()
+	n.name = localName(qname)
+	a0 := len(p.attrs)
 	for {
 		for p.i < len(p.s) && isSpace(p.s[p.i]) {
 			p.i++
@@ -157,10 +226,12 @@ func (p *parser) element(depth int) *node {
 				return p.fail("malformed empty-element tag")
 			}
 			p.i += 2
+			n.attrs = p.attrWindow(a0)
 			return n
 		}
 		if p.s[p.i] == '>' {
 			p.i++
+			n.attrs = p.attrWindow(a0)
 			break
 		}
 		an := p.name()
@@ -191,9 +262,10 @@ func (p *parser) element(depth int) *node {
 		if !ok {
 			return nil
 		}
-		n.attrs = append(n.attrs, attr{localName(an), v})
+		p.attrs = append(p.attrs, attr{localName(an), v})
 	}
 	// Content.
+	k0 := len(p.stack)
 	for {
 		j := strings.IndexByte(p.s[p.i:], '<')
 		if j < 0 {
@@ -221,6 +293,7 @@ func (p *parser) element(depth int) *node {
 				return p.fail("malformed end tag")
 			}
 			p.i++
+			n.kids = p.kidWindow(k0)
 			n.content = strings.TrimSpace(n.text) != "" || (n.text != "" && len(n.kids) == 0)
 			return n
 		case strings.HasPrefix(p.s[p.i:], "<![CDATA["):
@@ -240,9 +313,39 @@ func (p *parser) element(depth int) *node {
 			if k == nil {
 				return nil
 			}
-			n.kids = append(n.kids, k)
+			p.stack = append(p.stack, k)
 		}
 	}
+}
+
+// elements estimates the number of elements of s: its start tags.
+func elements(s string) int {
+	return strings.Count(s, "<") - strings.Count(s, "</")
+}
+
+// attrWindow returns the attributes appended since a0 as a slice of their
+// own (nil when none), as append would have built them.
+func (p *parser) attrWindow(a0 int) []attr {
+	if len(p.attrs) == a0 {
+		return nil
+	}
+	return p.attrs[a0:len(p.attrs):len(p.attrs)]
+}
+
+// kidWindow moves the children pushed since k0 from the stack to a window
+// of p.kids (nil when none).
+func (p *parser) kidWindow(k0 int) []*node {
+	n := len(p.stack) - k0
+	if n == 0 {
+		return nil
+	}
+	if cap(p.kids)-len(p.kids) < n {
+		// A new array: windows of the old one stay as they are.
+		p.kids = make([]*node, 0, max(2*cap(p.kids), n, 32))
+	}
+	p.kids = append(p.kids, p.stack[k0:]...)
+	p.stack = p.stack[:k0]
+	return p.kids[len(p.kids)-n : len(p.kids) : len(p.kids)]
 }
 
 // unescape returns s with entity and character references resolved (s
