@@ -3,6 +3,7 @@ package zeek
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +20,9 @@ type header struct {
 	path         string
 	fields       []string
 	types        []string
-	names        []string    // "zeek.<path>.<field>"
-	dataset      event.Value // "zeek.<path>"
+	names        []string    // "zeek.<log>.<field>"
+	log          string      // path, or the name guessed from the columns (set by rename)
+	dataset      event.Value // "zeek.<log>"
 
 	// cols is what decoding a data line needs of each column, resolved
 	// from fields, types and names once (nil until then: see columns).
@@ -165,12 +167,18 @@ func (h *header) directive(line string) error {
 	return nil
 }
 
+// logName is the log's name: #path, else the one guessed from the columns.
+func (h *header) logName() string {
+	if h.path != "" {
+		return h.path
+	}
+	return guessPathBy(func(c string) bool { return slices.Contains(h.fields, c) })
+}
+
 // rename precomputes the field names of the columns.
 func (h *header) rename() {
-	path := h.path
-	if path == "" {
-		path = "log"
-	}
+	path := h.logName()
+	h.log = path
 	h.dataset = event.String("zeek." + path)
 	h.invalidate()
 	h.names = make([]string, len(h.fields))
@@ -346,11 +354,7 @@ func (h *header) decode(src string, meta *parse.Meta) (*event.Event, error) {
 		t = meta.Received.UTC().UnixNano()
 	}
 	// The columns are all zeek.*: there is no related.ip among them.
-	if h.path == "" {
-		fs = m.ecs(fs, guessPath(fs), event.Value{}, true)
-	} else {
-		fs = m.ecs(fs, h.path, h.dataset, true)
-	}
+	fs = m.ecs(fs, h.log, h.dataset, true)
 	if meta != nil && !meta.Received.IsZero() {
 		fs = append(fs, event.Field{Name: event.FieldCreated, Value: event.Time(meta.Received)})
 	}

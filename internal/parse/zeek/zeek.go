@@ -182,14 +182,18 @@ func isAddrColumn(name string) bool {
 
 // guessPath names the log of a JSON record without _path from its columns.
 func guessPath(fs []event.Field) string {
-	has := func(n string) bool {
+	return guessPathBy(func(n string) bool {
 		for _, f := range fs {
 			if f.Name == n {
 				return true
 			}
 		}
 		return false
-	}
+	})
+}
+
+// guessPathBy names a log from which columns it has.
+func guessPathBy(has func(column string) bool) string {
 	switch {
 	case has("conn_state") || has("orig_bytes"):
 		return "conn"

@@ -132,3 +132,20 @@ func TestDetect(t *testing.T) {
 		}
 	}
 }
+
+func TestTSVWithoutPathGuessesLog(t *testing.T) {
+	data := "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state\torig_bytes\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tcount\n1700000000.000000\tCabc\t10.0.0.1\t5555\t10.0.0.2\t80\ttcp\tSF\t100\n"
+	var got []*event.Event
+	if err := DecodeAll([]byte(data), &parse.Meta{}, func(ev *event.Event) error { got = append(got, ev); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d events", len(got))
+	}
+	if ds := got[0].GetString(event.FieldDataset); ds != "zeek.conn" {
+		t.Errorf("dataset %q, want zeek.conn", ds)
+	}
+	if got[0].GetString("zeek.conn.conn_state") != "SF" {
+		t.Errorf("columns not named by the guessed log: %s", got[0].AppendJSON(nil))
+	}
+}
