@@ -236,5 +236,3 @@ func rulesRemote(sub string, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout)
 	return exitOK
 }
-
-
