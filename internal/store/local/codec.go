@@ -155,6 +155,43 @@ func bstr(p []byte) string {
 	return unsafe.String(&p[0], len(p))
 }
 
+// skipValue moves past one value written by appendValue without building
+// it; it checks what value would.
+func (d *decoder) skipValue(depth int) {
+	t := event.Type(d.byte())
+	if d.err != nil {
+		return
+	}
+	switch t {
+	case event.TypeNull:
+	case event.TypeString, event.TypeIP:
+		d.bytes(d.uvarint())
+	case event.TypeInt, event.TypeTime:
+		d.varint()
+	case event.TypeFloat:
+		d.u64()
+	case event.TypeBool:
+		if b := d.byte(); b > 1 {
+			d.fail("bad bool %d", b)
+		}
+	case event.TypeArray:
+		if depth >= maxArrayDepth {
+			d.fail("arrays nested deeper than %d", maxArrayDepth)
+			return
+		}
+		n := d.uvarint()
+		if n > uint64(len(d.b)-d.off) {
+			d.fail("array length %d beyond end", n)
+			return
+		}
+		for range n {
+			d.skipValue(depth + 1)
+		}
+	default:
+		d.fail("unknown value type %d", t)
+	}
+}
+
 func (d *decoder) value(depth int) event.Value {
 	t := event.Type(d.byte())
 	if d.err != nil {
@@ -205,6 +242,13 @@ func (d *decoder) value(depth int) event.Value {
 func appendEvents(dst []byte, events []*event.Event) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(events)))
 	names := make(map[string]uint64, 32)
+	// The name last seen at each field position, with its id: events of a
+	// batch mostly share a layout, so most lookups are a pointer compare.
+	type slot struct {
+		name string
+		id   uint64
+	}
+	var slots [64]slot
 	var prev int64
 	for _, e := range events {
 		dst = binary.AppendVarint(dst, e.Time-prev)
@@ -212,14 +256,22 @@ func appendEvents(dst []byte, events []*event.Event) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(e.Fields)))
 		for i := range e.Fields {
 			f := &e.Fields[i]
-			if id, ok := names[f.Name]; ok {
+			if i < len(slots) && slots[i].name == f.Name && f.Name != "" {
+				dst = binary.AppendUvarint(dst, slots[i].id)
+			} else if id, ok := names[f.Name]; ok {
 				dst = binary.AppendUvarint(dst, id)
+				if i < len(slots) {
+					slots[i] = slot{f.Name, id}
+				}
 			} else {
 				id = uint64(len(names))
 				names[f.Name] = id
 				dst = binary.AppendUvarint(dst, id)
 				dst = binary.AppendUvarint(dst, uint64(len(f.Name)))
 				dst = append(dst, f.Name...)
+				if i < len(slots) {
+					slots[i] = slot{f.Name, id}
+				}
 			}
 			dst = appendValue(dst, f.Value)
 		}

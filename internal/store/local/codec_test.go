@@ -144,6 +144,25 @@ func checkColumn(t *testing.T, name string, vals []event.Value, times []int64) {
 			t.Fatalf("%s: row %d: got %s %q, want %s %q", name, i, got[i].Type(), got[i].Text(), vals[i].Type(), vals[i].Text())
 		}
 	}
+	// Selected rows decode as the whole column does.
+	for _, step := range []int{1, 3, 97} {
+		var rows []int
+		for r := step / 2; r < len(vals); r += step {
+			rows = append(rows, r)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		sel := make([]event.Value, len(rows))
+		if err := decodeColumnRows(buf, times, rows, sel, nil); err != nil {
+			t.Fatalf("%s: decode rows: %v", name, err)
+		}
+		for k, r := range rows {
+			if !event.Equal(vals[r], sel[k]) {
+				t.Fatalf("%s: selected row %d: got %s %q, want %s %q", name, r, sel[k].Type(), sel[k].Text(), vals[r].Type(), vals[r].Text())
+			}
+		}
+	}
 	// Every strict prefix must fail to decode, never panic.
 	for cut := 0; cut < len(buf); cut += 1 + len(buf)/50 {
 		if _, err := decodeColumn(buf[:cut], times, nil); err == nil {

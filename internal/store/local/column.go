@@ -775,3 +775,279 @@ func (r *numRange) add(v event.Value) {
 		r.impure = true
 	}
 }
+
+// decodeColumnRows decodes only the given rows (ascending) of a column
+// block into out (one per row): a search with few matches in a block
+// needs its other columns at those rows only. Single-type columns are read
+// in place without building the other rows' values (strings, addresses
+// and arrays are where that saves most); mixed-type and suffix columns are
+// decoded whole, then picked.
+func decodeColumnRows(buf []byte, times []int64, rows []int, out []event.Value, ref refResolver) error {
+	if ok := selectRows(buf, times, rows, out); ok {
+		return nil
+	}
+	full, err := decodeColumnRef(buf, times, nil, ref)
+	if err != nil {
+		return err
+	}
+	for k, r := range rows {
+		out[k] = full[r]
+	}
+	return nil
+}
+
+// selectRows is decodeColumnRows' fast path; false means "decode whole"
+// (mixed types, suffix sections, or bytes that the full decoder must
+// judge).
+func selectRows(buf []byte, times []int64, rows []int, out []event.Value) bool {
+	n := len(times)
+	d := decoder{b: buf}
+	flags := d.byte()
+	if flags&^(colAllPresent|colTimeDelta) != 0 || len(rows) == 0 || rows[len(rows)-1] >= n {
+		return false
+	}
+	// ranks[k]: the index among present values of rows[k], -1 when absent.
+	ranks := make([]int, len(rows))
+	present := n
+	if flags&colAllPresent == 0 {
+		bm := d.bytes(uint64((n + 7) / 8))
+		if d.err != nil {
+			return false
+		}
+		present = 0
+		k := 0
+		for i := 0; i < n && k < len(rows); i++ {
+			has := bm[i/8]&(1<<(i%8)) != 0
+			if rows[k] == i {
+				ranks[k] = -1
+				if has {
+					ranks[k] = present
+				}
+				k++
+			}
+			if has {
+				present++
+			}
+		}
+		for i := rows[len(rows)-1] + 1; i < n; i++ {
+			if bm[i/8]&(1<<(i%8)) != 0 {
+				present++
+			}
+		}
+	} else {
+		copy(ranks, rows)
+	}
+	t := event.Type(d.byte())
+	if t == 0 || t >= numTypes || d.err != nil {
+		return false
+	}
+	sec := d.bytes(d.uvarint())
+	if d.err != nil || !d.done() || len(sec) == 0 {
+		return false
+	}
+	// The present selected rows, and where their values go.
+	want := make([]int, 0, len(rows))
+	dst := make([]int, 0, len(rows))
+	for k, r := range ranks {
+		out[k] = event.Value{}
+		if r >= 0 {
+			want = append(want, r)
+			dst = append(dst, k)
+		}
+	}
+	if len(want) == 0 {
+		return true
+	}
+	vals := make([]event.Value, len(want))
+	if !selectSection(t, sec, present, want, vals, flags&colTimeDelta != 0) {
+		return false
+	}
+	for i, k := range dst {
+		v := vals[i]
+		if t == event.TypeTime && flags&colTimeDelta == 0 {
+			u, _ := v.Raw()
+			v = event.FromRaw(t, u+uint64(times[rows[k]]), "")
+		}
+		out[k] = v
+	}
+	return true
+}
+
+// selectSection decodes values want (ascending indexes among the n of the
+// section) of a section of type t into out. Time values come out relative
+// to their rows, or absolute with timeDelta.
+func selectSection(t event.Type, sec []byte, n int, want []int, out []event.Value, timeDelta bool) bool {
+	if want[len(want)-1] >= n {
+		return false
+	}
+	d := decoder{b: sec}
+	switch t {
+	case event.TypeInt, event.TypeTime:
+		// Ints are deltas; times are deltas or row-relative: either way a
+		// running sum or the value itself, read in one pass.
+		var sum int64
+		k := 0
+		for i := 0; i < n && k < len(want); i++ {
+			x := d.varint()
+			if d.err != nil {
+				return false
+			}
+			sum += x
+			if want[k] == i {
+				v := x
+				if t == event.TypeInt || timeDelta {
+					v = sum
+				}
+				out[k] = event.FromRaw(t, uint64(v), "")
+				k++
+			}
+		}
+		return k == len(want)
+	case event.TypeFloat:
+		if len(sec) != 8*n {
+			return false
+		}
+		for k, i := range want {
+			out[k] = event.FromRaw(t, binary.LittleEndian.Uint64(sec[8*i:]), "")
+		}
+		return true
+	case event.TypeBool:
+		if len(sec) != n {
+			return false
+		}
+		for k, i := range want {
+			if sec[i] > 1 {
+				return false
+			}
+			out[k] = event.FromRaw(t, uint64(sec[i]), "")
+		}
+		return true
+	case event.TypeArray:
+		k := 0
+		for i := 0; i < n && k < len(want); i++ {
+			if want[k] != i {
+				d.skipValue(1)
+				continue
+			}
+			v := d.value(1)
+			if d.err != nil || v.Type() != event.TypeArray {
+				return false
+			}
+			out[k] = v
+			k++
+		}
+		return d.err == nil && k == len(want)
+	case event.TypeString, event.TypeIP:
+	default:
+		return false
+	}
+	d = decoder{b: sec[1:]}
+	switch sec[0] {
+	case strRaw:
+		starts := make([]uint64, len(want))
+		lens := make([]uint64, len(want))
+		var off uint64
+		k := 0
+		for i := 0; i < n; i++ {
+			l := d.uvarint()
+			if d.err != nil {
+				return false
+			}
+			if k < len(want) && want[k] == i {
+				starts[k], lens[k] = off, l
+				k++
+			}
+			off += l
+		}
+		data := d.b[d.off:]
+		if off != uint64(len(data)) {
+			return false
+		}
+		for k := range want {
+			out[k] = event.FromRaw(t, 0, bstr(data[starts[k]:starts[k]+lens[k]]))
+		}
+		return true
+	case strDict:
+		m := d.uvarint()
+		if d.err != nil || m == 0 || m > uint64(len(sec)) {
+			return false
+		}
+		ends := make([]uint64, m)
+		var total uint64
+		for i := range ends {
+			total += d.uvarint()
+			if d.err != nil || total > uint64(len(sec)) {
+				return false
+			}
+			ends[i] = total
+		}
+		data := d.bytes(total)
+		if d.err != nil {
+			return false
+		}
+		entry := func(id uint64) event.Value {
+			start := uint64(0)
+			if id > 0 {
+				start = ends[id-1]
+			}
+			return event.FromRaw(t, 0, bstr(data[start:ends[id]]))
+		}
+		if m <= 256 {
+			idx := d.bytes(uint64(n))
+			if d.err != nil || !d.done() {
+				return false
+			}
+			for k, i := range want {
+				if uint64(idx[i]) >= m {
+					return false
+				}
+				out[k] = entry(uint64(idx[i]))
+			}
+			return true
+		}
+		k := 0
+		for i := 0; i < n; i++ {
+			id := d.uvarint()
+			if d.err != nil || id >= m {
+				return false
+			}
+			if k < len(want) && want[k] == i {
+				out[k] = entry(id)
+				k++
+			}
+		}
+		return d.done()
+	case strIPBinary:
+		if t != event.TypeIP {
+			return false
+		}
+		k := 0
+		var text []byte
+		for i := 0; i < n; i++ {
+			l := d.byte()
+			if l != 4 && l != 16 {
+				return false
+			}
+			b := d.bytes(uint64(l))
+			if d.err != nil {
+				return false
+			}
+			if k < len(want) && want[k] == i {
+				start := len(text)
+				if l == 4 {
+					text = netip.AddrFrom4([4]byte(b)).AppendTo(text)
+				} else {
+					a := netip.AddrFrom16([16]byte(b))
+					if a.Is4In6() {
+						return false
+					}
+					text = a.AppendTo(text)
+				}
+				out[k] = event.FromRaw(t, 0, bstr(text[start:]))
+				k++
+			}
+		}
+		return d.done()
+	}
+	return false
+}

@@ -105,9 +105,23 @@ func FuzzColumnBlock(f *testing.F) {
 		for i := range times {
 			times[i] = int64(i) * 1e9
 		}
+		var sel []int
+		for r := 0; r < rows; r += 1 + rows/3 {
+			sel = append(sel, r)
+		}
+		picked := make([]event.Value, len(sel))
+		selErr := decodeColumnRows(b[1:], times, sel, picked, nil)
 		vals, err := decodeColumn(b[1:], times, nil)
 		if err != nil {
 			return
+		}
+		if len(sel) > 0 && selErr != nil {
+			t.Fatalf("rows %v do not decode from a column that does: %v", sel, selErr)
+		}
+		for k, r := range sel {
+			if !event.Equal(vals[r], picked[k]) {
+				t.Fatalf("row %d: selected %q, whole %q", r, picked[k].Text(), vals[r].Text())
+			}
 		}
 		var enc columnEncoder
 		again, err := decodeColumn(enc.encode(nil, vals, times), times, nil)

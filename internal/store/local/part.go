@@ -829,6 +829,16 @@ func (p *part) readColumn(c *colEntry, times []int64, dst []event.Value, ref ref
 	return vals, withPath(err, filepath.Join(p.dir, valuesFile), c.valOff)
 }
 
+// readColumnRows decodes rows (ascending) of one column of a block into
+// out (decodeColumnRows).
+func (p *part) readColumnRows(c *colEntry, times []int64, rows []int, out []event.Value, ref refResolver) error {
+	raw, err := p.readBlock(c.valOff, c.valLen, c.rawLen)
+	if err != nil {
+		return err
+	}
+	return withPath(decodeColumnRows(raw, times, rows, out, ref), filepath.Join(p.dir, valuesFile), c.valOff)
+}
+
 // bloomHas probes column entry c's filter for hash h.
 func (p *part) bloomHas(c *colEntry, h uint64, stats *int64) bool {
 	if c.bloomLen == 0 {

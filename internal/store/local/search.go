@@ -120,7 +120,7 @@ type blockJob struct {
 
 type outCol struct {
 	name string
-	vals []event.Value
+	vals []event.Value // at the block's matching rows
 }
 
 // valuesPool recycles decoded column slices between blocks.
@@ -135,7 +135,8 @@ func getValues() []event.Value {
 
 func (j *blockJob) release() {
 	for _, v := range j.cols {
-		clear(v)
+		// Not cleared: the next decode overwrites every row, and pooled
+		// slices are dropped by the collector anyway.
 		valuesPool.Put(&v)
 	}
 	j.cols, j.outs, j.times, j.seqs = nil, nil, nil, nil
@@ -436,12 +437,32 @@ rows:
 		return nil
 	}
 
-	// Decode the output columns for the matching rows.
+	// Decode the output columns at the matching rows: in place when the
+	// matches are few, whole (and picked) when they are many.
+	few := len(j.match) <= n/4
+	column := func(c *colEntry) ([]event.Value, error) {
+		picked := make([]event.Value, len(j.match))
+		v, ok := j.cols[c.col]
+		if !ok && few {
+			j.bytesRead += int64(c.valLen)
+			return picked, p.readColumnRows(c, j.times, j.match, picked, ref)
+		}
+		if !ok {
+			var err error
+			if v, err = decode(c); err != nil {
+				return nil, err
+			}
+		}
+		for k, r := range j.match {
+			picked[k] = v[r]
+		}
+		return picked, nil
+	}
 	if sr.outFields == nil {
 		j.outs = make([]outCol, 0, len(bh.cols))
 		for i := range bh.cols {
 			c := &bh.cols[i]
-			v, err := decode(c)
+			v, err := column(c)
 			if err != nil {
 				return err
 			}
@@ -457,7 +478,7 @@ rows:
 			if c == nil || slices.ContainsFunc(j.outs, func(o outCol) bool { return o.name == f }) {
 				continue
 			}
-			v, err := decode(c)
+			v, err := column(c)
 			if err != nil {
 				return err
 			}
@@ -477,16 +498,16 @@ func (sr *searcher) emit(j *blockJob) error {
 	}
 	sr.st.EventsMatched += int64(len(j.match))
 	for k := range j.match {
-		r := j.match[k]
 		if sr.req.NewestFirst {
-			r = j.match[len(j.match)-1-k]
+			k = len(j.match) - 1 - k
 		}
+		r := j.match[k]
 		e := &sr.out
 		e.Time, e.Seq = j.times[r], j.seqs[r]
 		clear(e.Fields)
 		e.Fields = e.Fields[:0]
 		for _, o := range j.outs {
-			if v := o.vals[r]; !v.IsNull() {
+			if v := o.vals[k]; !v.IsNull() {
 				e.Fields = append(e.Fields, event.Field{Name: o.name, Value: v})
 			}
 		}
