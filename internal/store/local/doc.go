@@ -40,8 +40,8 @@
 // Seq lives outside the compressed payload so compression runs in
 // parallel.
 //
-// Head: the events since the last flush, in Seq order; searched by
-// filter.Match event by event. It is flushed after FlushInterval or at
+// Head: the events since the last flush, in Seq order; searched event by
+// event (row prefilter, then filter.Match). It is flushed after FlushInterval or at
 // FlushEvents; Append waits while more than 4×FlushEvents are unflushed.
 //
 // Parts: a flush sorts the head by (UTC day, event.dataset, @timestamp,
@@ -53,7 +53,9 @@
 // into blocks of BlockRows rows (or 16 MiB of strings). Each block stores,
 // per column present: value types, values (dictionary for repeated
 // strings, binary for addresses, zigzag deltas for ints, times relative to
-// @timestamp, raw otherwise), zstd-compressed at SpeedBetterCompression;
+// @timestamp or to each other, whichever is smaller, message as suffix
+// lengths of event.original when it is its tail, as syslog and web lines
+// are, raw otherwise), zstd-compressed at SpeedBetterCompression;
 // and a split-block bloom filter of its tokens (filter.Tokens), of its
 // whole values (lowercased text, scalars other than times) and, for text
 // fields, of adjacent digit-token pairs, so that an address searched as a
@@ -72,12 +74,24 @@
 // Open the sources are removed, whatever state they are in (they are
 // renamed to .trash-* first, so a half-deleted part is never opened).
 //
+// A flush is CPU-bound (the bulk is tokenizing text for the blooms and
+// zstd): the columns of a block are encoded by GOMAXPROCS goroutines,
+// strings are indexed once per distinct value (the encoder's dictionary),
+// column ids are found by field position rather than by name, and hashes
+// are deduplicated with an open-addressing set. The head keeps accepting
+// appends meanwhile (it is swapped out under the lock, then written).
+//
 // Search: parts, then blocks, are pruned by time range and Floor, then by
 // filter.MayMatch over the part's column list and the block's index (and
-// the digit-bigram plan); only the filter's columns are decoded for
-// matching; the other columns (or only Request.Fields) are decoded only
-// for blocks with matches. Parts are reference counted, so merges and
-// retention never pull files from under a search.
+// the digit-bigram plan). The candidate blocks are then matched by
+// GOMAXPROCS workers, and their rows handed to fn in order on the caller's
+// goroutine (at most 2 blocks per worker in flight). In a block only the
+// filter's columns are decoded for matching, with a substring prefilter on
+// the longest word of word terms; the other columns (or only
+// Request.Fields) are decoded only at the matching rows when they are few.
+// The head is searched with the same prefilter, then filter.Match. Parts
+// are reference counted, so merges and retention never pull files from
+// under a search.
 //
 // Merges: in the background, parts of one day are merged when a set of
 // similar size (total/largest >= 3, at most MergeFanIn) exists: tiered
