@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -53,6 +54,8 @@ var (
 
 // encodeWALBatch returns the compressed payload for events; the body is
 // completed by the WAL writer, which prefixes the first sequence number.
+var walPayloads sync.Pool // *[]byte
+
 func encodeWALBatch(events []*event.Event) ([]byte, error) {
 	size := 8
 	for _, e := range events {
@@ -62,7 +65,15 @@ func encodeWALBatch(events []*event.Event) ([]byte, error) {
 			size += len(str) + 6
 		}
 	}
-	p := appendEvents(make([]byte, 0, size+size/8), events)
+	// The uncompressed payload is scratch: pooled, so that a busy ingest
+	// does not allocate (and fault in) megabytes per batch.
+	bp, _ := walPayloads.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer walPayloads.Put(bp)
+	p := appendEvents(slices.Grow((*bp)[:0], size+size/8), events)
+	*bp = p
 	if len(p) > maxWALPayload {
 		return nil, fmt.Errorf("batch of %d events encodes to %d bytes, more than the %d a WAL record holds; split it", len(events), len(p), maxWALPayload)
 	}
