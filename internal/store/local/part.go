@@ -182,6 +182,9 @@ func newPartWriter(fsys vfs.FS, dir string, blockRows int, level zstd.EncoderLev
 		return nil, err
 	}
 	w := &partWriter{fs: fsys, dir: dir, blockRows: blockRows, enc: partEncoder(level), colID: map[string]uint32{}}
+	if sc, ok := writerScratchPool.Get().(*writerScratch); ok {
+		w.jobs, w.workers = sc.jobs, sc.workers
+	}
 	var err error
 	if w.valuesF, err = fsys.Create(filepath.Join(dir, valuesFile)); err != nil {
 		return nil, err
@@ -501,6 +504,34 @@ func (w *partWriter) finish(id uint64, day string, flushSeq uint64, sources []ui
 func (w *partWriter) abort() {
 	w.valuesF.Close()
 	w.bloomF.Close()
+}
+
+// writerScratch is the per-column scratch of a part writer (tens of
+// megabytes for wide events), kept from one flush or merge to the next.
+type writerScratch struct {
+	jobs    []colJob
+	workers []*colWorker
+}
+
+var writerScratchPool sync.Pool // *writerScratch
+
+// release hands the writer's scratch to the next writer, without
+// references to events.
+func (w *partWriter) release() {
+	for i := range w.jobs {
+		j := &w.jobs[i]
+		clear(j.vals)
+		j.ref = nil
+	}
+	for _, wk := range w.workers {
+		clear(wk.enc.distinct)
+		clear(wk.enc.dictLst)
+		clear(wk.enc.dict)
+		wk.enc.ref = nil
+	}
+	clear(w.rows)
+	writerScratchPool.Put(&writerScratch{jobs: w.jobs, workers: w.workers})
+	w.jobs, w.workers = nil, nil
 }
 
 func writeSynced(fsys vfs.FS, path string, data []byte) error {

@@ -493,6 +493,12 @@ func (s *Store) commitLoop() {
 		s.walMu.Lock()
 		err := s.wal.write(batches, &s.nextSeq)
 		s.walMu.Unlock()
+		for _, b := range batches {
+			// Copied into the WAL's buffer: the encoder may reuse it.
+			p := b.payload
+			walRecords.Put(&p)
+			b.payload = nil
+		}
 		s.m.fsyncSeconds.Observe(time.Since(start).Seconds())
 		if err == nil {
 			n := 0
@@ -720,6 +726,7 @@ func (s *Store) writePart(day string, flushSeq uint64, sources []uint64, fill fu
 		s.fs.RemoveAll(tmp)
 		return nil, err
 	}
+	defer w.release()
 	if err := fill(w.add); err != nil {
 		w.abort()
 		s.fs.RemoveAll(tmp)

@@ -54,7 +54,10 @@ var (
 
 // encodeWALBatch returns the compressed payload for events; the body is
 // completed by the WAL writer, which prefixes the first sequence number.
-var walPayloads sync.Pool // *[]byte
+var (
+	walPayloads sync.Pool // *[]byte: uncompressed batches being encoded
+	walRecords  sync.Pool // *[]byte: compressed batches, back once written
+)
 
 func encodeWALBatch(events []*event.Event) ([]byte, error) {
 	size := 8
@@ -77,7 +80,11 @@ func encodeWALBatch(events []*event.Event) ([]byte, error) {
 	if len(p) > maxWALPayload {
 		return nil, fmt.Errorf("batch of %d events encodes to %d bytes, more than the %d a WAL record holds; split it", len(events), len(p), maxWALPayload)
 	}
-	c := binary.LittleEndian.AppendUint32(make([]byte, 0, len(p)/4+64), uint32(len(p)))
+	var c []byte
+	if cp, _ := walRecords.Get().(*[]byte); cp != nil {
+		c = (*cp)[:0]
+	}
+	c = binary.LittleEndian.AppendUint32(slices.Grow(c, len(p)/4+64), uint32(len(p)))
 	c = walEncoder.EncodeAll(p, c)
 	if len(c)+8 > maxWALRecord {
 		return nil, fmt.Errorf("batch of %d events compresses to %d bytes, more than the %d a WAL record holds; split it", len(events), len(c), maxWALRecord)
