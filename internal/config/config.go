@@ -43,6 +43,9 @@ type Detect struct {
 	RuleDirs []string `yaml:"rule_dirs"`
 	// Placeholders give values to Sigma |expand placeholders (%Admins%).
 	Placeholders map[string][]string `yaml:"placeholders"`
+	// MappingFiles extend the built-in logsource and field mappings
+	// (docs/sigma.md describes the format).
+	MappingFiles []string `yaml:"mapping_files"`
 	// Enabled turns streaming detection on (default true).
 	Enabled bool `yaml:"enabled"`
 }
@@ -222,6 +225,11 @@ func (c *Config) Validate() error {
 	for i, d := range c.Detect.RuleDirs {
 		if _, err := os.Stat(d); err != nil {
 			bad(fmt.Sprintf("detect.rule_dirs[%d]", i), "%v", err)
+		}
+	}
+	for i, f := range c.Detect.MappingFiles {
+		if _, err := os.Stat(f); err != nil {
+			bad(fmt.Sprintf("detect.mapping_files[%d]", i), "%v", err)
 		}
 	}
 	switch c.Log.Level {

@@ -114,6 +114,7 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 			APIRuleDir:   filepath.Join(cfg.DataDir, "rules"),
 			StateFile:    filepath.Join(cfg.DataDir, "detect-state.json"),
 			Placeholders: cfg.Detect.Placeholders,
+			MappingFiles: cfg.Detect.MappingFiles,
 			Registerer:   s.reg,
 			Logger:       log.With("component", "detect"),
 		}, signalSink{s.pipeline})

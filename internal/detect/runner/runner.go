@@ -48,6 +48,7 @@ type Options struct {
 	APIRuleDir   string              // where rules added through the API are written
 	StateFile    string              // correlation state across restarts ("" = none)
 	Placeholders map[string][]string // values of |expand placeholders
+	MappingFiles []string            // YAML logsource/field mappings added to the built-in ones
 	QueueSize    int                 // events buffered for detection (default 65536)
 	Registerer   prometheus.Registerer
 	Logger       *slog.Logger
@@ -105,6 +106,17 @@ func New(opts Options, sink Sink) (*Runner, error) {
 	r.mReloads = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shoseki_detect_reloads_total", Help: "Rule reloads, by result."}, []string{"result"})
 	if opts.Registerer != nil {
 		opts.Registerer.MustRegister(r.mEvents, r.mSignals, r.mSkipped, r.mRules, r.mReloads)
+		stat := func(name, help string, value func(sigma.Stats) float64) prometheus.Collector {
+			return prometheus.NewUntypedFunc(prometheus.UntypedOpts{Name: name, Help: help}, func() float64 {
+				return value(r.engineStats())
+			})
+		}
+		opts.Registerer.MustRegister(
+			stat("shoseki_detect_correlation_states", "Correlation group states held.", func(s sigma.Stats) float64 { return float64(s.States) }),
+			stat("shoseki_detect_correlation_states_dropped", "New correlation groups not tracked because the state cap was reached (since the last reload).", func(s sigma.Stats) float64 { return float64(s.StatesDropped) }),
+			stat("shoseki_detect_correlation_states_expired", "Correlation states expired (since the last reload).", func(s sigma.Stats) float64 { return float64(s.StatesExpired) }),
+			stat("shoseki_detect_late_events", "Events behind the out-of-order allowance, not correlated (since the last reload).", func(s sigma.Stats) float64 { return float64(s.LateEvents) }),
+		)
 	}
 	if opts.APIRuleDir != "" {
 		if err := os.MkdirAll(opts.APIRuleDir, 0o750); err != nil {
@@ -178,13 +190,32 @@ func (r *Runner) dirs() []string {
 	return dirs
 }
 
+// mappings returns the built-in mappings extended by the configured files.
+func (r *Runner) mappings() (*sigma.Mappings, error) {
+	m := sigma.BuiltinMappings()
+	for _, f := range r.opts.MappingFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("sigma mapping: %w", err)
+		}
+		if err := m.AddYAML(data, f); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
 func (r *Runner) build() (*sigma.Engine, LoadInfo, error) {
 	rs, loadErrs := sigma.LoadDir(r.dirs()...)
 	info := LoadInfo{Loaded: len(rs.Rules), LoadedAt: time.Now().UTC()}
 	for _, e := range loadErrs {
 		info.Errors = append(info.Errors, e.Error())
 	}
-	eng, err := sigma.NewEngine(rs, sigma.Options{Placeholders: r.opts.Placeholders})
+	m, err := r.mappings()
+	if err != nil {
+		return nil, info, err
+	}
+	eng, err := sigma.NewEngine(rs, sigma.Options{Placeholders: r.opts.Placeholders, Mappings: m})
 	if err != nil {
 		return nil, info, fmt.Errorf("build detection engine: %w", err)
 	}
@@ -223,6 +254,15 @@ func (r *Runner) Reload() (LoadInfo, error) {
 	r.mReloads.WithLabelValues("ok").Inc()
 	r.log.Info("rules reloaded", "loaded", info.Loaded, "compiled", info.Compiled, "not_compiled", len(info.NotCompiled), "file_errors", len(info.Errors))
 	return info, nil
+}
+
+// engineStats reads the running engine's counters.
+func (r *Runner) engineStats() sigma.Stats {
+	r.procMu.Lock()
+	defer r.procMu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.engine.Stats()
 }
 
 // Info returns what is loaded.
@@ -394,7 +434,11 @@ func (r *Runner) AddRule(data []byte) ([]*sigma.Rule, LoadInfo, error) {
 	}
 	// Compile it alone first, so a rule that cannot run is refused with
 	// the reason instead of being stored.
-	eng, err := sigma.NewEngine(&sigma.RuleSet{Rules: rules}, sigma.Options{Placeholders: r.opts.Placeholders})
+	m, err := r.mappings()
+	if err != nil {
+		return nil, LoadInfo{}, err
+	}
+	eng, err := sigma.NewEngine(&sigma.RuleSet{Rules: rules}, sigma.Options{Placeholders: r.opts.Placeholders, Mappings: m})
 	if err != nil {
 		return nil, LoadInfo{}, &InputError{Err: err}
 	}

@@ -130,3 +130,37 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestMappingFiles: a user mapping file routes a custom logsource.
+func TestMappingFiles(t *testing.T) {
+	dir := t.TempDir()
+	mapping := filepath.Join(dir, "mine.yaml")
+	if err := os.WriteFile(mapping, []byte("logsources:\n  - product: acme\n    service: door\n    when:\n      - event.dataset: acme.door\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rule := "title: door forced\nid: 5b7a1e2c-1111-4c3d-9e8f-00000000000a\nlogsource: {product: acme, service: door}\ndetection:\n  sel: {event.action: forced}\n  condition: sel\n"
+	if err := os.WriteFile(filepath.Join(dir, "door.yml"), []byte(rule), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sink := &memSink{}
+	pipe := ingest.New(sink, ingest.Options{})
+	r, err := New(Options{RuleDirs: []string{filepath.Join(dir, "door.yml")}, MappingFiles: []string{mapping}}, pipeSink{pipe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Start(hubSource{pipe.Hub()})
+	defer r.Close()
+	f, _ := formats.ByName("json")
+	recs := [][]byte{
+		[]byte(`{"event":{"dataset":"acme.door","action":"forced"}}`),
+		[]byte(`{"event":{"dataset":"other","action":"forced"}}`),
+	}
+	if _, err := pipe.Ingest(context.Background(), "test", &f, recs, parse.Meta{Received: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return sink.count("signal") == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if n := sink.count("signal"); n != 1 {
+		t.Fatalf("%d signals, want 1 (only the acme.door event)", n)
+	}
+}
