@@ -141,12 +141,19 @@ func ecs(r *Record, ev *event.Event) {
 			set(field, event.Int(n))
 		}
 	}
-	setProcess := func(prefix, exe string) {
+	// setProcess sets <process>.executable and <process>.name; the names
+	// are constants, not built per event.
+	setProcess := func(parent bool, exe string) {
 		if exe == "" || exe == "-" {
 			return
 		}
-		set(prefix+".executable", event.String(exe))
-		set(prefix+".name", event.String(baseName(exe)))
+		if parent {
+			set("process.parent.executable", event.String(exe))
+			set("process.parent.name", event.String(baseName(exe)))
+			return
+		}
+		set("process.executable", event.String(exe))
+		set("process.name", event.String(baseName(exe)))
 	}
 
 	if security {
@@ -182,7 +189,7 @@ func ecs(r *Record, ev *event.Event) {
 				}
 			}
 			if r.EventID == 4624 || r.EventID == 4688 {
-				setProcess("process", dataStr(r, "ProcessName"))
+				setProcess(false, dataStr(r, "ProcessName"))
 			}
 		case 4672:
 			user := dataStr(r, "SubjectUserName")
@@ -194,14 +201,14 @@ func ecs(r *Record, ev *event.Event) {
 			setStr("user.domain", dataStr(r, "SubjectDomainName"))
 			addUser(dataStr(r, "SubjectUserName"), "")
 			setInt("process.pid", "NewProcessId")
-			setProcess("process", dataStr(r, "NewProcessName"))
+			setProcess(false, dataStr(r, "NewProcessName"))
 			setStr("process.command_line", dataStr(r, "CommandLine"))
 			setInt("process.parent.pid", "ProcessId")
-			setProcess("process.parent", dataStr(r, "ParentProcessName"))
+			setProcess(true, dataStr(r, "ParentProcessName"))
 		case 4689:
 			setStr(event.FieldUserName, dataStr(r, "SubjectUserName"))
 			setInt("process.pid", "ProcessId")
-			setProcess("process", dataStr(r, "ProcessName"))
+			setProcess(false, dataStr(r, "ProcessName"))
 		case 1102:
 			// The subject is in UserData.
 			user := dataStr(r, "SubjectUserName")
@@ -244,7 +251,7 @@ func ecs(r *Record, ev *event.Event) {
 
 	if sysmon {
 		setInt("process.pid", "ProcessId")
-		setProcess("process", dataStr(r, "Image"))
+		setProcess(false, dataStr(r, "Image"))
 		setStr("process.entity_id", dataStr(r, "ProcessGuid"))
 		if u := dataStr(r, "User"); u != "" {
 			domain, name, ok := strings.Cut(u, `\`)
@@ -261,7 +268,7 @@ func ecs(r *Record, ev *event.Event) {
 			setStr("process.working_directory", dataStr(r, "CurrentDirectory"))
 			setStr("process.pe.original_file_name", dataStr(r, "OriginalFileName"))
 			setInt("process.parent.pid", "ParentProcessId")
-			setProcess("process.parent", dataStr(r, "ParentImage"))
+			setProcess(true, dataStr(r, "ParentImage"))
 			setStr("process.parent.command_line", dataStr(r, "ParentCommandLine"))
 			setStr("process.parent.entity_id", dataStr(r, "ParentProcessGuid"))
 		case 3:
@@ -282,7 +289,7 @@ func ecs(r *Record, ev *event.Event) {
 			setStr("dll.path", dataStr(r, "ImageLoaded"))
 		case 8, 10:
 			setInt("process.pid", "SourceProcessId")
-			setProcess("process", dataStr(r, "SourceImage"))
+			setProcess(false, dataStr(r, "SourceImage"))
 		case 2, 11, 15, 23, 26:
 			p := dataStr(r, "TargetFilename")
 			setStr("file.path", p)

@@ -122,8 +122,10 @@ func (p *jparser) ws() {
 	}
 }
 
-// parseValue parses one value at p.pos into v.
-func (p *jparser) parseValue(v *jval) {
+// parseValue parses one value at p.pos. Values are returned, not written
+// through a pointer: the parser is recursive, and a pointer into a caller's
+// local would make escape analysis move every member to the heap.
+func (p *jparser) parseValue() (v jval) {
 	p.ws()
 	if p.pos >= len(p.src) {
 		p.fail("unexpected end of input")
@@ -132,29 +134,30 @@ func (p *jparser) parseValue(v *jval) {
 	switch c := p.src[p.pos]; {
 	case c == '{':
 		p.depth++
-		p.parseObject(v)
+		v = p.parseObject()
 		p.depth--
 	case c == '[':
 		p.depth++
-		p.parseArray(v)
+		v = p.parseArray()
 		p.depth--
 	case c == '"':
 		v.k = jStr
 		v.s = p.parseString()
 	case c == 't':
-		p.literal("true", v, jBool)
+		v = p.literal("true", jBool)
 	case c == 'f':
-		p.literal("false", v, jBool)
+		v = p.literal("false", jBool)
 	case c == 'n':
-		p.literal("null", v, jNull)
+		v = p.literal("null", jNull)
 	case c == '-' || (c >= '0' && c <= '9'):
-		p.parseNumber(v)
+		v = p.parseNumber()
 	default:
 		p.fail("unexpected character " + strconv.QuoteRune(rune(c)))
 	}
+	return v
 }
 
-func (p *jparser) literal(lit string, v *jval, k jkind) {
+func (p *jparser) literal(lit string, k jkind) (v jval) {
 	if len(p.src)-p.pos < len(lit) || p.src[p.pos:p.pos+len(lit)] != lit {
 		p.fail("invalid literal")
 		return
@@ -164,9 +167,10 @@ func (p *jparser) literal(lit string, v *jval, k jkind) {
 		v.s = lit
 	}
 	p.pos += len(lit)
+	return v
 }
 
-func (p *jparser) parseNumber(v *jval) {
+func (p *jparser) parseNumber() (v jval) {
 	start := p.pos
 	if p.src[p.pos] == '-' {
 		p.pos++
@@ -189,9 +193,10 @@ func (p *jparser) parseNumber(v *jval) {
 	}
 	v.k = jNum
 	v.s = p.src[start:p.pos]
+	return v
 }
 
-func (p *jparser) parseObject(v *jval) {
+func (p *jparser) parseObject() (v jval) {
 	if p.depth >= maxDepth {
 		p.fail("nesting too deep")
 		return
@@ -201,11 +206,12 @@ func (p *jparser) parseObject(v *jval) {
 	p.ws()
 	if p.pos < len(p.src) && p.src[p.pos] == '}' {
 		p.pos++
-		return
+		return v
 	}
 	base := len(p.stk)
-	p.object(v, base)
+	p.object()
 	v.kids = p.finish(base)
+	return v
 }
 
 // finish moves the children parsed since base from the stack to the arena.
@@ -227,7 +233,7 @@ func (p *jparser) finish(base int) []jmem {
 	return p.arena[start:len(p.arena):len(p.arena)]
 }
 
-func (p *jparser) object(v *jval, base int) {
+func (p *jparser) object() {
 	for p.err == nil {
 		p.ws()
 		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
@@ -241,9 +247,8 @@ func (p *jparser) object(v *jval, base int) {
 			return
 		}
 		p.pos++
-		m := jmem{key: key}
-		p.parseValue(&m.val)
-		p.stk = append(p.stk, m)
+		val := p.parseValue()
+		p.stk = append(p.stk, jmem{key: key, val: val})
 		p.ws()
 		if p.pos >= len(p.src) {
 			p.fail("unterminated object")
@@ -262,7 +267,7 @@ func (p *jparser) object(v *jval, base int) {
 	}
 }
 
-func (p *jparser) parseArray(v *jval) {
+func (p *jparser) parseArray() (v jval) {
 	if p.depth >= maxDepth {
 		p.fail("nesting too deep")
 		return
@@ -272,18 +277,18 @@ func (p *jparser) parseArray(v *jval) {
 	p.ws()
 	if p.pos < len(p.src) && p.src[p.pos] == ']' {
 		p.pos++
-		return
+		return v
 	}
 	base := len(p.stk)
-	p.array(v)
+	p.array()
 	v.kids = p.finish(base)
+	return v
 }
 
-func (p *jparser) array(v *jval) {
+func (p *jparser) array() {
 	for p.err == nil {
-		var e jmem
-		p.parseValue(&e.val)
-		p.stk = append(p.stk, e)
+		val := p.parseValue()
+		p.stk = append(p.stk, jmem{val: val})
 		p.ws()
 		if p.pos >= len(p.src) {
 			p.fail("unterminated array")
@@ -307,18 +312,17 @@ func (p *jparser) array(v *jval) {
 func (p *jparser) parseString() string {
 	p.pos++
 	start := p.pos
-	for p.pos < len(p.src) {
-		c := p.src[p.pos]
-		if c == '"' {
-			s := p.src[start:p.pos]
-			p.pos++
-			return s
-		}
-		if c == '\\' {
+	for i := start; i < len(p.src); i++ {
+		switch p.src[i] {
+		case '"':
+			p.pos = i + 1
+			return p.src[start:i]
+		case '\\':
+			p.pos = i
 			return p.parseEscaped(start)
 		}
-		p.pos++
 	}
+	p.pos = len(p.src)
 	p.fail("unterminated string")
 	return ""
 }
@@ -432,8 +436,7 @@ func parseJSON(src string) (jval, *jsonError) {
 func (p *jparser) parse(src string) (jval, *jsonError) {
 	p.src, p.pos, p.depth, p.err = src, 0, 0, nil
 	p.arena = p.arena[:0]
-	var v jval
-	p.parseValue(&v)
+	v := p.parseValue()
 	if p.err == nil {
 		p.ws()
 		if p.pos != len(p.src) {

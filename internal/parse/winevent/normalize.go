@@ -171,9 +171,76 @@ var dataNamesMu sync.Mutex
 
 const maxCachedDataNames = 8192
 
+// commonDataNames maps the Data names of common Security, Sysmon, System
+// and PowerShell events to their field names. It is built once and only
+// read, so a lookup is a plain map access, cheaper than sync.Map's.
+var commonDataNames = func() map[string]string {
+	names := []string{
+		// Sysmon
+		"RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "FileVersion",
+		"Description", "Product", "Company", "OriginalFileName", "CommandLine",
+		"CurrentDirectory", "User", "LogonGuid", "LogonId", "TerminalSessionId",
+		"IntegrityLevel", "Hashes", "ParentProcessGuid", "ParentProcessId",
+		"ParentImage", "ParentCommandLine", "ParentUser", "TargetFilename",
+		"CreationUtcTime", "PreviousCreationUtcTime", "Protocol", "Initiated",
+		"SourceIsIpv6", "SourceIp", "SourceHostname", "SourcePort",
+		"SourcePortName", "DestinationIsIpv6", "DestinationIp",
+		"DestinationHostname", "DestinationPort", "DestinationPortName",
+		"ImageLoaded", "Signed", "Signature", "SignatureStatus",
+		"SourceProcessGuid", "SourceProcessId", "SourceImage",
+		"TargetProcessGuid", "TargetProcessId", "TargetImage", "NewThreadId",
+		"StartAddress", "StartModule", "StartFunction", "SourceThreadId",
+		"GrantedAccess", "CallTrace", "SourceUser", "TargetUser", "EventType",
+		"TargetObject", "Details", "NewName", "Hash", "Contents", "PipeName",
+		"QueryName", "QueryStatus", "QueryResults", "IsExecutable", "Archived",
+		"State", "Version", "SchemaVersion", "Configuration", "ConfigurationFileHash",
+		"Device", "ID", "Type",
+		// Security
+		"SubjectUserSid", "SubjectUserName", "SubjectDomainName", "SubjectLogonId",
+		"TargetUserSid", "TargetUserName", "TargetDomainName", "TargetLogonId",
+		"LogonType", "LogonProcessName", "AuthenticationPackageName",
+		"WorkstationName", "TransmittedServices", "LmPackageName", "KeyLength",
+		"ProcessName", "IpAddress", "IpPort", "ImpersonationLevel",
+		"RestrictedAdminMode", "TargetOutboundUserName",
+		"TargetOutboundDomainName", "VirtualAccount", "TargetLinkedLogonId",
+		"ElevatedToken", "Status", "FailureReason", "SubStatus",
+		"PrivilegeList", "NewProcessId", "NewProcessName", "TokenElevationType",
+		"MandatoryLabel", "ParentProcessName", "TargetUserDomain",
+		"TargetServerName", "TargetInfo", "ObjectServer", "ObjectType",
+		"ObjectName", "HandleId", "AccessList", "AccessMask", "AccessReason",
+		"ResourceAttributes", "OperationType", "Properties", "AdditionalInfo",
+		"AdditionalInfo2", "ShareName", "ShareLocalPath", "RelativeTargetName",
+		"MemberName", "MemberSid", "SamAccountName", "DisplayName",
+		"UserPrincipalName", "ServiceName", "ServiceFileName", "ServiceType",
+		"ServiceStartType", "ServiceAccount", "TaskName", "TaskContent",
+		"ServiceSid", "TicketOptions", "TicketEncryptionType", "PreAuthType",
+		"CertIssuerName", "CertSerialNumber", "CertThumbprint", "ObjectDN",
+		"ObjectClass", "AttributeLDAPDisplayName", "AttributeValue",
+		"Application", "Direction", "SourceAddress", "DestAddress", "DestPort",
+		"FilterRTID", "LayerName", "LayerRTID", "RemoteUserID", "RemoteMachineID",
+		// System, PowerShell, unnamed items
+		"ImagePath", "StartType", "AccountName", "param1", "param2", "param3",
+		"param4", "param5", "param6", "param7", "param8", "Binary",
+		"MessageNumber", "MessageTotal", "ScriptBlockText", "ScriptBlockId",
+		"Path", "ContextInfo", "Payload", "UserData", "HostApplication",
+		"EngineVersion", "RunspaceId", "PipelineId", "CommandName",
+		"CommandType", "ScriptName", "CommandPath", "NewEngineState",
+		"PreviousEngineState", "SequenceNumber", "HostName", "HostVersion",
+		"HostId", "ProviderName", "NewProviderState",
+	}
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[n] = EventDataPrefix + n
+	}
+	return m
+}()
+
 // DataFieldName returns the event field name of a Data item:
 // "winlog.event_data." + name.
 func DataFieldName(name string) string {
+	if v, ok := commonDataNames[name]; ok {
+		return v
+	}
 	if v, ok := dataNames.Load(name); ok {
 		return v.(string)
 	}
@@ -189,20 +256,20 @@ func DataFieldName(name string) string {
 
 // Dataset returns event.dataset for a channel.
 func Dataset(channel string) string {
-	switch strings.ToLower(channel) {
-	case "":
+	switch {
+	case channel == "":
 		return ""
-	case "security":
+	case strings.EqualFold(channel, "Security"):
 		return DatasetSecurity
-	case "microsoft-windows-sysmon/operational":
+	case strings.EqualFold(channel, "Microsoft-Windows-Sysmon/Operational"):
 		return DatasetSysmon
-	case "windows powershell":
+	case strings.EqualFold(channel, "Windows PowerShell"):
 		return DatasetPowerShell
-	case "microsoft-windows-powershell/operational":
+	case strings.EqualFold(channel, "Microsoft-Windows-PowerShell/Operational"):
 		return DatasetPowerShellOper
-	case "system":
+	case strings.EqualFold(channel, "System"):
 		return DatasetSystem
-	case "application":
+	case strings.EqualFold(channel, "Application"):
 		return DatasetApplication
 	}
 	c := channel

@@ -334,6 +334,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportAllocs()
 	ev := &event.Event{}
 	n := 0
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		ev.Reset()
 		if err := Decode(docs[n%len(docs)], testMeta, ev); err != nil {
@@ -341,5 +342,9 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		n++
 	}
+	cpu := cpuSeconds() - cpu0
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
+	}
 }
