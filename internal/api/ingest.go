@@ -85,20 +85,9 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errStatus(err), "events were not all stored; retry the request")
 			return
 		}
-		resp := ingestResponse{Accepted: res.Accepted, Rejected: len(res.Rejected)}
-		for _, re := range res.Rejected {
-			if len(resp.Errors) == maxReportedErrors {
-				break
-			}
-			// Whole inputs have no lines: the position is the record's
-			// index in the input, 1-based.
-			resp.Errors = append(resp.Errors, ingestError{Line: re.Index + 1, Reason: re.Reason})
-		}
-		code := http.StatusOK
-		if resp.Rejected > 0 {
-			code = http.StatusBadRequest
-		}
-		writeJSON(w, code, resp)
+		// Whole inputs have no lines: a record's position is its 1-based
+		// index in the input.
+		writeIngestResult(w, res, func(i int) int { return i + 1 }, nil)
 		return
 	}
 	records, lines, splitErr := splitRecords(body, format)
@@ -108,16 +97,24 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errStatus(err), "events were not stored; nothing of this request was acknowledged, retry it")
 		return
 	}
+	writeIngestResult(w, res, func(i int) int { return lines[i] }, splitErr)
+}
+
+// writeIngestResult answers {accepted, rejected, errors:[{line, reason}]}:
+// 200 when every record was decoded, else 400. position maps a record's
+// index to the line (or record number) the sender knows it by; extra is a
+// framing error of the body itself.
+func writeIngestResult(w http.ResponseWriter, res ingest.Result, position func(int) int, extra *ingestError) {
 	resp := ingestResponse{Accepted: res.Accepted, Rejected: len(res.Rejected)}
 	for _, re := range res.Rejected {
 		if len(resp.Errors) == maxReportedErrors {
 			break
 		}
-		resp.Errors = append(resp.Errors, ingestError{Line: lines[re.Index], Reason: re.Reason})
+		resp.Errors = append(resp.Errors, ingestError{Line: position(re.Index), Reason: re.Reason})
 	}
-	if splitErr != nil {
+	if extra != nil {
 		resp.Rejected++
-		resp.Errors = append(resp.Errors, *splitErr)
+		resp.Errors = append(resp.Errors, *extra)
 	}
 	code := http.StatusOK
 	if resp.Rejected > 0 {
