@@ -297,7 +297,7 @@ func (r *Runner) Start(src Source) {
 			case <-ctx.Done():
 				return
 			case ev := <-events:
-				signals = r.process(ev, signals[:0])
+				signals = r.process(ev, nil) // a fresh slice: the store keeps the last one
 				// Take what else is queued before storing signals.
 				for more := true; more && len(signals) < 1000; {
 					select {
@@ -313,7 +313,7 @@ func (r *Runner) Start(src Source) {
 					r.mSkipped.Add(float64(n))
 					r.log.Error("detection could not keep up: stored events were not evaluated", "events", n)
 				}
-				signals = r.advance(time.Now().UnixNano(), signals[:0])
+				signals = r.advance(time.Now().UnixNano(), nil)
 				r.store(ctx, signals)
 				if r.opts.WatchEvery > 0 && time.Since(lastWatch) >= r.opts.WatchEvery {
 					lastWatch = time.Now()
