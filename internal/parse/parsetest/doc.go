@@ -19,6 +19,8 @@
 //     event.original kept, each field once and never null, typed IPs on
 //     the ECS ip fields, positioned SyntaxErrors that leave no fields
 //     behind, determinism.
+//   - Field, CheckFields: tables of expected fields, each value as its
+//     JSON rendering or Absent.
 //   - SharedData, ReadLines, BenchmarkLines: the shared real-data corpus
 //     (skipping when absent) and decode benchmarks in events/s.
 //

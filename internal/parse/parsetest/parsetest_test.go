@@ -204,3 +204,18 @@ func checkFailures(t *testing.T, got []string, want string) {
 		t.Errorf("failures %q, want one containing %q", got, want)
 	}
 }
+
+func TestCheckFields(t *testing.T) {
+	var ev event.Event
+	ev.Set(event.FieldMessage, event.String("hi"))
+	ev.Set("n", event.Int(7))
+	if got := Field(&ev, "missing"); got != Absent {
+		t.Errorf("Field of a missing field = %s", got)
+	}
+	checkFailures(t, record(func(tb testing.TB) {
+		CheckFields(tb, &ev, map[string]string{"message": `"hi"`, "n": "7", "x": Absent})
+	}), "")
+	checkFailures(t, record(func(tb testing.TB) { CheckFields(tb, &ev, map[string]string{"n": "8"}) }), "n = 7, want 8")
+	checkFailures(t, record(func(tb testing.TB) { CheckFields(tb, &ev, map[string]string{"n": Absent}) }), "n = 7, want <absent>")
+	checkFailures(t, record(func(tb testing.TB) { CheckFields(tb, &ev, map[string]string{"x": `"y"`}) }), `x = <absent>, want "y"`)
+}
