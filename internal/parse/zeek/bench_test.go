@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // connLog builds a conn.log of n lines in Zeek's default TSV form.
@@ -37,7 +38,7 @@ func BenchmarkDecodeAllConn(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	n := 0
-	cpu0 := cpuSeconds()
+	cpu0 := parsetest.CPUSeconds()
 	for b.Loop() {
 		if err := DecodeAll(data, testMeta, func(ev *event.Event) error {
 			n++
@@ -47,7 +48,7 @@ func BenchmarkDecodeAllConn(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+	if cpu := parsetest.CPUSeconds() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
 	}
 }
@@ -55,20 +56,5 @@ func BenchmarkDecodeAllConn(b *testing.B) {
 // BenchmarkDecodeJSON decodes Zeek JSON conn records line by line.
 func BenchmarkDecodeJSON(b *testing.B) {
 	line := []byte(`{"_path":"conn","ts":1763719200.123456,"uid":"CJSON1","id.orig_h":"10.0.0.5","id.orig_p":50123,"id.resp_h":"198.51.100.10","id.resp_p":443,"proto":"tcp","service":"ssl","duration":5.5,"orig_bytes":1200,"resp_bytes":48000,"conn_state":"SF","local_orig":true,"local_resp":false,"missed_bytes":0,"history":"ShADadFf","orig_pkts":20,"orig_ip_bytes":2240,"resp_pkts":40,"resp_ip_bytes":50080}`)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(line)))
-	var ev event.Event
-	n := 0
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(line, testMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
-	}
+	parsetest.BenchmarkLines(b, Decode, testMeta, [][]byte{line})
 }

@@ -1,72 +1,15 @@
 package zeek
 
 import (
-	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
-
-var rewrite = flag.Bool("rewrite", false, "rewrite the golden files under testdata/golden")
 
 // TestGolden decodes each testdata/golden/*.log whole with DecodeAll and
 // compares the events (event.AppendJSON, one a line; pipeline_error events
 // included) with the .golden file beside it. Run with -rewrite to
 // regenerate, then review the diff.
 func TestGolden(t *testing.T) {
-	inputs, err := filepath.Glob(filepath.Join("testdata", "golden", "*.log"))
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	for _, in := range inputs {
-		t.Run(filepath.Base(in), func(t *testing.T) {
-			data, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			err = DecodeAll(data, testMeta, func(ev *event.Event) error {
-				out.Write(ev.AppendJSON(nil))
-				out.WriteByte('\n')
-				return nil
-			})
-			if err != nil {
-				out.WriteString("error: " + err.Error() + "\n")
-			}
-			compareGolden(t, strings.TrimSuffix(in, ".log")+".golden", out.Bytes())
-		})
-	}
-}
-
-// compareGolden compares got with the golden file line by line, or
-// rewrites it under -rewrite.
-func compareGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *rewrite {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -rewrite to create it)", err)
-	}
-	gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := range max(len(gotLines), len(wantLines)) {
-		var g, w string
-		if i < len(gotLines) {
-			g = gotLines[i]
-		}
-		if i < len(wantLines) {
-			w = wantLines[i]
-		}
-		if g != w {
-			t.Errorf("line %d:\n got %s\nwant %s", i+1, g, w)
-		}
-	}
+	parsetest.GoldenAll(t, DecodeAll, testMeta, "testdata/golden/*.log")
 }

@@ -2,23 +2,16 @@ package zeek
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 var testMeta = &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
-
-// get renders one field as JSON ("<absent>" when missing).
-func get(ev *event.Event, name string) string {
-	v, ok := ev.Get(name)
-	if !ok {
-		return "<absent>"
-	}
-	return string(v.AppendJSON(nil))
-}
 
 // decodeAll runs DecodeAll and collects the events.
 func decodeAll(t *testing.T, in string) []*event.Event {
@@ -62,11 +55,7 @@ func TestHeaders(t *testing.T) {
 				t.Fatalf("got %d events, want %d", len(evs), len(tt.want))
 			}
 			for i, want := range tt.want {
-				for f, w := range want {
-					if got := get(evs[i], f); got != w {
-						t.Errorf("event %d: %s = %s, want %s", i, f, got, w)
-					}
-				}
+				t.Run(fmt.Sprint("event", i), func(t *testing.T) { parsetest.CheckFields(t, evs[i], want) })
 			}
 		})
 	}
@@ -78,15 +67,11 @@ func TestDecodeJSON(t *testing.T) {
 	if err := Decode([]byte(in), testMeta, &ev); err != nil {
 		t.Fatal(err)
 	}
-	for f, want := range map[string]string{
+	parsetest.CheckFields(t, &ev, map[string]string{
 		"@timestamp": `"2025-11-21T10:00:00.5Z"`, "event.dataset": `"zeek.conn"`, "zeek.conn.id.orig_h": `"10.0.0.1"`,
 		"source.ip": `"10.0.0.1"`, "network.bytes": "30", "event.duration": "1500000000",
 		"event.end": `"2025-11-21T10:00:02Z"`, "zeek.session_id": `"C1"`, "event.original": string(event.String(in).AppendJSON(nil)),
-	} {
-		if got := get(&ev, f); got != want {
-			t.Errorf("%s = %s, want %s", f, got, want)
-		}
-	}
+	})
 	if v, _ := ev.Get("zeek.conn.id.orig_h"); v.Type() != event.TypeIP {
 		t.Errorf("zeek.conn.id.orig_h has type %v, want ip", v.Type())
 	}
