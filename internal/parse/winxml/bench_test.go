@@ -1,45 +1,14 @@
 package winxml
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // BenchmarkDecode decodes the golden one-a-line events (Security 4624,
 // Sysmon 1, UserData 1102, System 7045, unnamed Data; about 1.5 KB each).
 func BenchmarkDecode(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join("testdata", "golden", "events.log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var lines [][]byte
-	for _, l := range strings.Split(string(data), "\n") {
-		if Decode([]byte(l), testMeta, new(event.Event)) == nil {
-			lines = append(lines, []byte(l))
-		}
-	}
-	b.ReportAllocs()
-	total := 0
-	for _, l := range lines {
-		total += len(l)
-	}
-	b.SetBytes(int64(total / len(lines)))
-	var ev event.Event
-	n := 0
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(lines[n%len(lines)], testMeta, &ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
-	}
+	lines := parsetest.GoldenLines(b, Decode, testMeta, "testdata/golden/events.log")
+	parsetest.BenchmarkLines(b, Decode, testMeta, lines)
 }

@@ -10,33 +10,9 @@ import (
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/evtx"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 	"github.com/shoseki/shoseki/internal/parse/winxml"
 )
-
-// sharedData returns the path of sub below ../shared/data, found by walking
-// up to the directory holding go.mod, or skips the test.
-func sharedData(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("test data %s absent (%v): skipping", p, err)
-	}
-	return p
-}
 
 // TestSameAsEVTX decodes the EVTX-ATTACK-SAMPLES with the EVTX reader,
 // feeds each event's rendered XML (its event.original) to winxml.Decode and
@@ -45,7 +21,7 @@ func sharedData(t testing.TB, sub string) string {
 // the microsecond the XML is rendered to. GUIDs are compared without braces. With -short only the
 // first 20 files are read.
 func TestSameAsEVTX(t *testing.T) {
-	root := sharedData(t, "evtx")
+	root := parsetest.SharedData(t, "evtx")
 	var files []string
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && filepath.Ext(p) == ".evtx" {

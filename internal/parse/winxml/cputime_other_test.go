@@ -1,7 +1,0 @@
-//go:build !unix
-
-package winxml
-
-// cpuSeconds is not available here; benchmarks then report wall-clock
-// figures only.
-func cpuSeconds() float64 { return 0 }
