@@ -51,6 +51,7 @@ type instance struct {
 	api     string
 	udp     string
 	tcp     string
+	netflow string
 	cmd     *exec.Cmd
 	logs    *bytes.Buffer
 	env     []string
@@ -68,13 +69,14 @@ func freePort(t *testing.T) int {
 
 // newInstance prepares a server with its own data directory and ports.
 func newInstance(t *testing.T, env ...string) *instance {
-	api, sys := freePort(t), freePort(t)
+	api, sys, nf := freePort(t), freePort(t), freePort(t)
 	return &instance{
 		t:       t,
 		dataDir: t.TempDir(),
 		api:     fmt.Sprintf("127.0.0.1:%d", api),
 		udp:     fmt.Sprintf("127.0.0.1:%d", sys),
 		tcp:     fmt.Sprintf("127.0.0.1:%d", sys),
+		netflow: fmt.Sprintf("127.0.0.1:%d", nf),
 		env:     env,
 	}
 }
@@ -83,8 +85,8 @@ func (in *instance) start() {
 	t := in.t
 	t.Helper()
 	in.logs = &bytes.Buffer{}
-	in.cmd = exec.Command(binary, "serve", "--data", in.dataDir, "--listen", in.api, "--syslog-udp", in.udp, "--syslog-tcp", in.tcp)
-	in.cmd.Env = append(append(os.Environ(), "SHOSEKI_BOOTSTRAP_TOKEN="+testToken, "SHOSEKI_SYSLOG_TIMEZONE=UTC", "SHOSEKI_NETFLOW_UDP=127.0.0.1:0", "SHOSEKI_STORAGE_FLUSH_INTERVAL=1s"), in.env...)
+	in.cmd = exec.Command(binary, "serve", "--data", in.dataDir, "--listen", in.api, "--syslog-udp", in.udp, "--syslog-tcp", in.tcp, "--netflow-udp", in.netflow)
+	in.cmd.Env = append(append(os.Environ(), "SHOSEKI_BOOTSTRAP_TOKEN="+testToken, "SHOSEKI_SYSLOG_TIMEZONE=UTC", "SHOSEKI_STORAGE_FLUSH_INTERVAL=1s"), in.env...)
 	in.cmd.Stdout = in.logs
 	in.cmd.Stderr = in.logs
 	if err := in.cmd.Start(); err != nil {
@@ -771,6 +773,54 @@ func TestAggregation(t *testing.T) {
 		}
 		if rows > 50 {
 			return fmt.Sprintf("%d rows stored, want at most 50", rows)
+		}
+		return ""
+	})
+	in.stop()
+}
+
+// TestNetFlow sends a NetFlow v5 export packet to the server and finds its
+// flows as network events.
+func TestNetFlow(t *testing.T) {
+	in := newInstance(t)
+	in.start()
+	c, err := net.Dial("udp", in.netflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const flows = 3
+	pkt := make([]byte, 24+48*flows)
+	be := func(b []byte, v uint32, n int) {
+		for i := 0; i < n; i++ {
+			b[i] = byte(v >> (8 * (n - 1 - i)))
+		}
+	}
+	now := uint32(time.Now().Unix())
+	be(pkt[0:], 5, 2)      // version
+	be(pkt[2:], flows, 2)  // count
+	be(pkt[4:], 600000, 4) // sys uptime, ms
+	be(pkt[8:], now, 4)    // unix secs
+	be(pkt[16:], 1, 4)     // flow sequence
+	for i := 0; i < flows; i++ {
+		r := pkt[24+48*i:]
+		copy(r[0:], []byte{192, 0, 2, byte(10 + i)}) // src
+		copy(r[4:], []byte{198, 51, 100, 1})         // dst
+		be(r[16:], 10, 4)                            // packets
+		be(r[20:], 1500, 4)                          // octets
+		be(r[24:], 599000, 4)                        // first
+		be(r[28:], 599900, 4)                        // last
+		be(r[32:], 40000, 2)                         // src port
+		be(r[34:], 443, 2)                           // dst port
+		r[38] = 6                                    // TCP
+	}
+	eventually(t, 20*time.Second, func() string {
+		if _, err := c.Write(pkt); err != nil {
+			return err.Error()
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := in.count("event.category:network destination.ip:198.51.100.1 destination.port:443 network.transport:tcp"); n < flows {
+			return fmt.Sprintf("netflow events: %d, want at least %d", n, flows)
 		}
 		return ""
 	})
