@@ -9,12 +9,13 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
 )
 
 // loadSamples reads the EVTX-ATTACK-SAMPLES files into memory.
 func loadSamples(b *testing.B) (files [][]byte, total int64) {
-	root := sharedData(b, "evtx")
+	root := parsetest.SharedData(b, "evtx")
 	for _, p := range findFiles(b, root, ".evtx") {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -36,7 +37,7 @@ func BenchmarkReader(b *testing.B) {
 	b.SetBytes(total)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuSeconds()
+	cpu0 := parsetest.CPUSeconds()
 	n := 0
 	var rec winevent.Record
 	for b.Loop() {
@@ -67,7 +68,7 @@ func BenchmarkDecodeFile(b *testing.B) {
 	b.SetBytes(total)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuSeconds()
+	cpu0 := parsetest.CPUSeconds()
 	n := 0
 	meta := &parse.Meta{Input: "file"}
 	for b.Loop() {
@@ -86,9 +87,9 @@ func BenchmarkDecodeFile(b *testing.B) {
 }
 
 // reportCPU reports throughput per CPU-second of this process (see
-// cpuSeconds), next to the wall-clock figures.
+// parsetest.CPUSeconds), next to the wall-clock figures.
 func reportCPU(b *testing.B, cpu0 float64, total int64, events int) {
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+	if cpu := parsetest.CPUSeconds() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(total)*float64(b.N)/cpu/1e6, "MB/cpu-s")
 		b.ReportMetric(float64(events)/cpu, "events/cpu-s")
 	}

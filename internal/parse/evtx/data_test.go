@@ -12,31 +12,6 @@ import (
 	"github.com/shoseki/shoseki/internal/parse/winevent"
 )
 
-// sharedData returns ../shared/data relative to the module root, or skips
-// the test when it is absent.
-func sharedData(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("test data %s absent (%v): skipping", p, err)
-	}
-	return p
-}
-
 // findFiles returns the files under root whose name ends in ext, sorted.
 func findFiles(t testing.TB, root, ext string) []string {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 	"github.com/shoseki/shoseki/internal/parse/winevent"
 )
 
@@ -21,7 +22,7 @@ import (
 // data: the reader must yield exactly the events the evtx_dump JSON twin
 // holds, with the same System fields and every EventData item.
 func TestRegressionData(t *testing.T) {
-	root := sharedData(t, "sigma/regression_data")
+	root := parsetest.SharedData(t, "sigma/regression_data")
 	files := findFiles(t, root, ".evtx")
 	if len(files) == 0 {
 		t.Skip("no .evtx files in regression data")
@@ -324,7 +325,7 @@ func diffRecords(got, want *winevent.Record) string {
 // as winevent's decoder gives for the evtx_dump JSON twin (all fields but
 // event.original), matched by winlog.record_id.
 func TestRegressionNormalized(t *testing.T) {
-	root := sharedData(t, "sigma/regression_data")
+	root := parsetest.SharedData(t, "sigma/regression_data")
 	files := findFiles(t, root, ".evtx")
 	meta := &parse.Meta{Received: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Input: "file"}
 	for _, path := range files {

@@ -3,6 +3,8 @@ package evtx
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 // TestAttackSamples reads every file of EVTX-ATTACK-SAMPLES: no hard error
@@ -10,7 +12,7 @@ import (
 // must yield records, and every record a root element with a System
 // section.
 func TestAttackSamples(t *testing.T) {
-	root := sharedData(t, "evtx")
+	root := parsetest.SharedData(t, "evtx")
 	files := findFiles(t, root, ".evtx")
 	if len(files) == 0 {
 		t.Skip("no .evtx files under shared/data/evtx")
