@@ -2,9 +2,7 @@ package winevent
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +11,8 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
-
-var rewrite = flag.Bool("rewrite", false, "rewrite golden files under testdata/")
 
 var testMeta = &parse.Meta{Received: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Input: "file"}
 
@@ -52,20 +49,7 @@ func TestGolden(t *testing.T) {
 				got = ev.AppendJSON(got)
 				got = append(got, '\n')
 			}
-			golden := strings.TrimSuffix(f, ".json") + ".golden"
-			if *rewrite {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -rewrite to create)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s:\n got: %s\nwant: %s", golden, got, want)
-			}
+			parsetest.GoldenFile(t, strings.TrimSuffix(f, ".json")+".golden", got)
 		})
 	}
 }
@@ -219,30 +203,9 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// repoRoot walks up from the working directory to the directory with go.mod.
-func repoRoot(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
 // twinFiles returns the evtx_dump .json twins of the Sigma regression data.
 func twinFiles(t testing.TB) []string {
-	dir := filepath.Join(repoRoot(t), "..", "shared", "data", "sigma", "regression_data")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("Sigma regression data not present at %s: %v", dir, err)
-	}
+	dir := parsetest.SharedData(t, "sigma/regression_data")
 	var files []string
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
@@ -294,22 +257,12 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"Event":{"System":{"EventID":{"#text":"0x10"}},"EventData":{"Data":"x"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) > 1<<16 {
+		if len(data) > parsetest.MaxFuzzInput {
 			return
 		}
-		ev := &event.Event{}
-		if err := Decode(data, testMeta, ev); err != nil {
+		parsetest.CheckDecode(t, Decode, testMeta, data)
+		if Decode(data, testMeta, &event.Event{}) != nil {
 			return
-		}
-		if ev.GetString(event.FieldOriginal) != string(data) {
-			t.Fatal("event.original differs from the record")
-		}
-		seen := map[string]bool{}
-		for _, fld := range ev.Fields {
-			if seen[fld.Name] {
-				t.Fatalf("field %q set twice", fld.Name)
-			}
-			seen[fld.Name] = true
 		}
 		// Framing the document alone yields the document.
 		if docs := Documents(data); len(docs) != 1 {
@@ -322,29 +275,11 @@ func FuzzDecode(f *testing.F) {
 // Security events), replayed from memory.
 func BenchmarkDecode(b *testing.B) {
 	var docs [][]byte
-	var size int64
 	for _, f := range twinFiles(b) {
 		data, _ := os.ReadFile(f)
 		for _, d := range Documents(data) {
 			docs = append(docs, d)
-			size += int64(len(d))
 		}
 	}
-	b.SetBytes(size / int64(len(docs)))
-	b.ReportAllocs()
-	ev := &event.Event{}
-	n := 0
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		ev.Reset()
-		if err := Decode(docs[n%len(docs)], testMeta, ev); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	cpu := cpuSeconds() - cpu0
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	if cpu > 0 {
-		b.ReportMetric(float64(n)/cpu, "events/cpu-s")
-	}
+	parsetest.BenchmarkLines(b, Decode, testMeta, docs)
 }
