@@ -7,18 +7,10 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 var testMeta = &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
-
-// field renders one field as JSON ("<absent>" when missing).
-func field(ev *event.Event, name string) string {
-	v, ok := ev.Get(name)
-	if !ok {
-		return "<absent>"
-	}
-	return string(v.AppendJSON(nil))
-}
 
 func TestDecode(t *testing.T) {
 	tests := []struct {
@@ -54,11 +46,7 @@ func TestDecode(t *testing.T) {
 			if err := Decode([]byte(tt.in), testMeta, &ev); err != nil {
 				t.Fatal(err)
 			}
-			for f, want := range tt.want {
-				if got := field(&ev, f); got != want {
-					t.Errorf("%s = %s, want %s", f, got, want)
-				}
-			}
+			parsetest.CheckFields(t, &ev, tt.want)
 		})
 	}
 }
@@ -75,15 +63,11 @@ func TestDecodeAllJoins(t *testing.T) {
 	if len(evs) != 3 {
 		t.Fatalf("got %d events, want 3 (serial 1, serial 2, serial 1 of node b)", len(evs))
 	}
-	for f, want := range map[string]string{
+	parsetest.CheckFields(t, evs[0], map[string]string{
 		"process.args": `["ls","-l"]`, "process.command_line": `"ls -l"`, "auditd.record_types": `["SYSCALL","EXECVE"]`,
 		"auditd.log.execve.a0": `"ls"`, "event.original": `"type=SYSCALL msg=audit(1.000:1): arch=c000003e syscall=59 success=yes\ntype=EXECVE msg=audit(1.000:1): argc=2 a0=\"ls\" a1=\"-l\""`,
-	} {
-		if got := field(evs[0], f); got != want {
-			t.Errorf("%s = %s, want %s", f, got, want)
-		}
-	}
-	if got := field(evs[2], "host.name"); got != `"b"` {
+	})
+	if got := parsetest.Field(evs[2], "host.name"); got != `"b"` {
 		t.Errorf("third event host.name = %s", got)
 	}
 }

@@ -7,18 +7,10 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 var testMeta = &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
-
-// get renders one field as JSON ("<absent>" when missing).
-func get(ev *event.Event, name string) string {
-	v, ok := ev.Get(name)
-	if !ok {
-		return "<absent>"
-	}
-	return string(v.AppendJSON(nil))
-}
 
 func TestDecode(t *testing.T) {
 	tests := []struct {
@@ -61,11 +53,7 @@ func TestDecode(t *testing.T) {
 			if got := ev.GetString(event.FieldOriginal); got != tt.in {
 				t.Errorf("event.original = %q", got)
 			}
-			for f, want := range tt.want {
-				if got := get(&ev, f); got != want {
-					t.Errorf("%s = %s, want %s", f, got, want)
-				}
-			}
+			parsetest.CheckFields(t, &ev, tt.want)
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 func TestPrograms(t *testing.T) {
@@ -128,25 +129,13 @@ func TestPrograms(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		var ev event.Event
-		if err := Decode([]byte(tt.line), testMeta, &ev); err != nil {
-			t.Errorf("%q: %v", tt.line, err)
-			continue
-		}
-		for name, want := range tt.want {
-			if got := get(&ev, name); got != want {
-				t.Errorf("%q:\n\t%s = %s, want %s", tt.line[len(h):], name, got, want)
+		t.Run(tt.line[len(h):], func(t *testing.T) {
+			var ev event.Event
+			if err := Decode([]byte(tt.line), testMeta, &ev); err != nil {
+				t.Fatal(err)
 			}
-		}
-		if v, ok := ev.Get("source.ip"); ok && v.Type() != event.TypeIP {
-			t.Errorf("%q: source.ip has type %v", tt.line, v.Type())
-		}
-		seen := map[string]bool{}
-		for _, f := range ev.Fields {
-			if seen[f.Name] {
-				t.Errorf("%q: field %s set twice", tt.line, f.Name)
-			}
-			seen[f.Name] = true
-		}
+			parsetest.CheckFields(t, &ev, tt.want)
+			parsetest.CheckEvent(t, &ev) // source.ip typed, each field once
+		})
 	}
 }

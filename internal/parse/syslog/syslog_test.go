@@ -8,18 +8,10 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 var testMeta = &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
-
-// get renders one field as JSON ("<absent>" when missing).
-func get(ev *event.Event, name string) string {
-	v, ok := ev.Get(name)
-	if !ok {
-		return "<absent>"
-	}
-	return string(v.AppendJSON(nil))
-}
 
 func TestDecode(t *testing.T) {
 	tests := []struct {
@@ -112,11 +104,7 @@ func TestDecode(t *testing.T) {
 			if err := Decode([]byte(tt.in), testMeta, &ev); err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			for name, want := range tt.want {
-				if got := get(&ev, name); got != want {
-					t.Errorf("%s = %s, want %s", name, got, want)
-				}
-			}
+			parsetest.CheckFields(t, &ev, tt.want)
 			if got := ev.GetString(event.FieldOriginal); got != tt.in {
 				t.Errorf("event.original = %q, want the record", got)
 			}

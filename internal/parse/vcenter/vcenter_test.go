@@ -7,18 +7,10 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
 var testMeta = &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
-
-// get renders one field as JSON ("<absent>" when missing).
-func get(ev *event.Event, name string) string {
-	v, ok := ev.Get(name)
-	if !ok {
-		return "<absent>"
-	}
-	return string(v.AppendJSON(nil))
-}
 
 const hdr = "<14>1 2026-11-21T10:00:00.000Z vc01 vpxd 1 - - "
 
@@ -60,11 +52,7 @@ func TestDecode(t *testing.T) {
 			if got := ev.GetString(event.FieldOriginal); got != tt.in {
 				t.Errorf("event.original = %q", got)
 			}
-			for f, want := range tt.want {
-				if got := get(&ev, f); got != want {
-					t.Errorf("%s = %s, want %s", f, got, want)
-				}
-			}
+			parsetest.CheckFields(t, &ev, tt.want)
 		})
 	}
 }
