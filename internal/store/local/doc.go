@@ -40,9 +40,15 @@
 // Seq lives outside the compressed payload so compression runs in
 // parallel.
 //
-// Head: the events since the last flush, in Seq order; searched event by
-// event (row prefilter, then filter.Match). It is flushed after FlushInterval or at
-// FlushEvents; Append waits while more than 4×FlushEvents are unflushed.
+// Head: the events since the last flush, in Seq order, kept compact: each
+// committed batch as its compressed WAL record (pointer-free bytes the GC
+// does not scan) with its Seq and time range; the Appended events are not
+// retained. Searches decode the records in range, then apply the row
+// prefilter and filter.Match event by event. The head is sealed (queued
+// for a flush) at FlushEvents or FlushBytes, and flushed after
+// FlushInterval too; a flush decodes about FlushEvents events at a time.
+// Append waits while more than 4×FlushEvents or 4×FlushBytes are
+// unflushed, so memory stays bounded whatever the ingest rate.
 //
 // Parts: a flush sorts the head by (UTC day, event.dataset, @timestamp,
 // Seq) and writes one part per day. Grouping rows by event.dataset (the

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -38,7 +39,7 @@ func (s *Store) Search(ctx context.Context, req store.Request, fn func(*event.Ev
 	mems := make([]memSnap, 0, len(s.flushing)+1)
 	for _, m := range append(slices.Clone(s.flushing), s.head) {
 		if m.len() > 0 {
-			mems = append(mems, memSnap{events: m.events[:m.len():m.len()], minT: m.minT, maxT: m.maxT})
+			mems = append(mems, memSnap{recs: m.recs[:len(m.recs):len(m.recs)], minT: m.minT, maxT: m.maxT})
 		}
 	}
 	s.mu.RUnlock()
@@ -76,7 +77,7 @@ func (s *Store) Search(ctx context.Context, req store.Request, fn func(*event.Ev
 }
 
 type memSnap struct {
-	events     []*event.Event
+	recs       []headRec
 	minT, maxT int64
 }
 
@@ -160,25 +161,36 @@ func (sr *searcher) searchMem(m memSnap) error {
 	if m.maxT < sr.req.From || m.minT >= sr.req.To || m.maxT < sr.floor() {
 		return nil
 	}
-	n := len(m.events)
-	for k := 0; k < n; k++ {
-		i := k
+	for k := range m.recs {
+		r := &m.recs[k]
 		if sr.req.NewestFirst {
-			i = n - 1 - k
+			r = &m.recs[len(m.recs)-1-k]
 		}
-		if k%4096 == 0 {
-			if err := sr.ctx.Err(); err != nil {
-				return err
-			}
+		if err := sr.ctx.Err(); err != nil {
+			return err
 		}
-		e := m.events[i]
-		sr.st.EventsScanned++
-		if !sr.inRange(e.Time) || !sr.headPrefilter(e) || !filter.Match(sr.req.Filter, e) {
+		if r.maxT < sr.req.From || r.minT >= sr.req.To || r.maxT < sr.floor() {
 			continue
 		}
-		sr.st.EventsMatched++
-		if err := sr.fn(e); err != nil {
-			return err
+		events, err := r.decode()
+		if err != nil {
+			return fmt.Errorf("store: search: decoding the head: %w", err)
+		}
+		n := len(events)
+		for j := 0; j < n; j++ {
+			i := j
+			if sr.req.NewestFirst {
+				i = n - 1 - j
+			}
+			e := events[i]
+			sr.st.EventsScanned++
+			if !sr.inRange(e.Time) || !sr.headPrefilter(e) || !filter.Match(sr.req.Filter, e) {
+				continue
+			}
+			sr.st.EventsMatched++
+			if err := sr.fn(e); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

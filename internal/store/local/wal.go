@@ -56,7 +56,7 @@ var (
 // completed by the WAL writer, which prefixes the first sequence number.
 var (
 	walPayloads sync.Pool // *[]byte: uncompressed batches being encoded
-	walRecords  sync.Pool // *[]byte: compressed batches, back once written
+	walRecords  sync.Pool // *[]byte: compression scratch
 )
 
 func encodeWALBatch(events []*event.Event) ([]byte, error) {
@@ -80,16 +80,19 @@ func encodeWALBatch(events []*event.Event) ([]byte, error) {
 	if len(p) > maxWALPayload {
 		return nil, fmt.Errorf("batch of %d events encodes to %d bytes, more than the %d a WAL record holds; split it", len(events), len(p), maxWALPayload)
 	}
-	var c []byte
-	if cp, _ := walRecords.Get().(*[]byte); cp != nil {
-		c = (*cp)[:0]
+	cp, _ := walRecords.Get().(*[]byte)
+	if cp == nil {
+		cp = new([]byte)
 	}
-	c = binary.LittleEndian.AppendUint32(slices.Grow(c, len(p)/4+64), uint32(len(p)))
+	defer walRecords.Put(cp)
+	c := binary.LittleEndian.AppendUint32(slices.Grow((*cp)[:0], len(p)/4+64), uint32(len(p)))
 	c = walEncoder.EncodeAll(p, c)
+	*cp = c
 	if len(c)+8 > maxWALRecord {
 		return nil, fmt.Errorf("batch of %d events compresses to %d bytes, more than the %d a WAL record holds; split it", len(events), len(c), maxWALRecord)
 	}
-	return c, nil
+	// The record is kept by the head until flushed: an exact-size copy.
+	return slices.Clone(c), nil
 }
 
 // decodeWALBody decodes one record body (after the CRC was checked).
