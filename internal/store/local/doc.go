@@ -46,8 +46,11 @@
 // retained. Searches decode the records in range, then apply the row
 // prefilter and filter.Match event by event. The head is sealed (queued
 // for a flush) at FlushEvents or FlushBytes, and flushed after
-// FlushInterval too; a flush decodes about FlushEvents events at a time.
-// Append waits while more than 4×FlushEvents or 4×FlushBytes are
+// FlushInterval too. A flush decompresses the records and locates each
+// event (time, stream, offset) without building it, sorts those small
+// rows, then decodes (and folds) the events a chunk at a time in sorted
+// order as the part writer consumes them: it never holds a whole flush as
+// events. Append waits while more than 4×FlushEvents or 4×FlushBytes are
 // unflushed, so memory stays bounded whatever the ingest rate.
 //
 // Parts: a flush sorts the head by (UTC day, event.dataset, @timestamp,

@@ -2,6 +2,7 @@ package local
 
 import (
 	"encoding/binary"
+	"strings"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
@@ -77,15 +78,133 @@ func (r *headRec) decode() ([]*event.Event, error) {
 	return events, nil
 }
 
-// decodeAll returns the events of every record of m, in Seq order.
-func (m *memTable) decodeAll() ([]*event.Event, error) {
-	events := make([]*event.Event, 0, m.n)
-	for i := range m.recs {
-		evs, err := m.recs[i].decode()
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, evs...)
+// flushRow is one event of a flush, located in its record's decompressed
+// payload: a flush sorts these small rows, then decodes the events one
+// block at a time in sorted order, rather than holding every event of the
+// flush decoded at once.
+type flushRow struct {
+	day    int64
+	stream string // event.dataset as GetString gives it; points into the payload
+	t      int64
+	seq    uint64
+	rec    int32  // index of the payload
+	off    uint32 // offset of the event's field count in the payload
+	names  uint32 // field names the payload defined before the event
+}
+
+func cmpFlushRows(a, b *flushRow) int {
+	if a.day != b.day {
+		return cmpInt(a.day, b.day)
 	}
-	return events, nil
+	if c := strings.Compare(a.stream, b.stream); c != 0 {
+		return c
+	}
+	if a.t != b.t {
+		return cmpInt(a.t, b.t)
+	}
+	return cmpInt(a.seq, b.seq)
+}
+
+// flushPayload is a decompressed head record with the field names it
+// defines, in order of definition.
+type flushPayload struct {
+	raw   []byte
+	names []string
+}
+
+// scan decompresses r and appends a flushRow per event to rows,
+// without building the events.
+func (r *headRec) scan(rec int32, rows []flushRow) (flushPayload, []flushRow, error) {
+	var fp flushPayload
+	if len(r.payload) < 4 {
+		return fp, rows, formatErr("head record of %d bytes", len(r.payload))
+	}
+	raw, err := decompress(walDecoder, r.payload[4:], uint64(binary.LittleEndian.Uint32(r.payload)), maxWALPayload)
+	if err != nil {
+		return fp, rows, err
+	}
+	fp.raw = raw
+	d := decoder{b: raw}
+	n := d.uvarint()
+	if n != uint64(r.n) {
+		return fp, rows, formatErr("head record holds %d events, %d expected", n, r.n)
+	}
+	var t int64
+	for i := range n {
+		t += d.varint()
+		row := flushRow{day: dayOf(t), t: t, seq: r.firstSeq + i, rec: rec, off: uint32(d.off), names: uint32(len(fp.names))}
+		nf := d.uvarint()
+		if nf > uint64(len(raw)-d.off)/2 {
+			return fp, rows, formatErr("field count %d too large", nf)
+		}
+		found := false
+		for range nf {
+			id := d.uvarint()
+			var name string
+			switch {
+			case id < uint64(len(fp.names)):
+				name = fp.names[id]
+			case id == uint64(len(fp.names)):
+				l := d.uvarint()
+				if l > maxNameLen {
+					return fp, rows, formatErr("field name of %d bytes", l)
+				}
+				name = bstr(d.bytes(l))
+				fp.names = append(fp.names, name)
+			default:
+				return fp, rows, formatErr("bad name reference %d", id)
+			}
+			v := d.value(0)
+			if d.err != nil {
+				return fp, rows, d.err
+			}
+			if !found && name == streamField {
+				// As Event.GetString: the first value, as text.
+				found = true
+				if v.Type() == event.TypeString {
+					row.stream = v.Str()
+				} else {
+					row.stream = v.Text()
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	if d.err != nil {
+		return fp, rows, d.err
+	}
+	if !d.done() {
+		return fp, rows, formatErr("%d trailing bytes", len(raw)-d.off)
+	}
+	return fp, rows, nil
+}
+
+// decodeAt decodes the event of row (scanned from fp) into e, whose
+// Fields are replaced. Its strings point into fp.raw.
+func (fp *flushPayload) decodeAt(row *flushRow, e *event.Event) error {
+	d := decoder{b: fp.raw, off: int(row.off)}
+	known := uint64(row.names)
+	nf := d.uvarint()
+	if known > uint64(len(fp.names)) || nf > uint64(len(fp.raw)-d.off)/2 {
+		return formatErr("head event at offset %d: bad layout", row.off)
+	}
+	e.Seq, e.Time = row.seq, row.t
+	e.Fields = make([]event.Field, 0, nf)
+	for range nf {
+		id := d.uvarint()
+		switch {
+		case id < known:
+		case id == known && known < uint64(len(fp.names)):
+			d.bytes(d.uvarint()) // the definition, read by scan
+			known++
+		default:
+			return formatErr("head event at offset %d: bad name reference %d", row.off, id)
+		}
+		v := d.value(0)
+		if d.err != nil {
+			return d.err
+		}
+		e.Fields = append(e.Fields, event.Field{Name: fp.names[id], Value: v})
+	}
+	return nil
 }

@@ -33,14 +33,17 @@ type Options struct {
 	// FlushInterval bounds how long an event stays in the head before it is
 	// flushed to a part (default 10s).
 	FlushInterval time.Duration
-	// FlushEvents flushes the head when it holds this many events (default
-	// 256Ki); a flush decodes about this many at a time. The unflushed events may grow to 4×FlushEvents while flushes
-	// catch up; beyond that Append waits (back-pressure).
+	// FlushEvents seals the head for a flush when it holds this many
+	// events (default 256Ki); a flush writes about this many at a time (it
+	// decompresses them, then decodes them a block at a time in sorted
+	// order). The unflushed events (kept compressed) may grow to
+	// backlogTables×FlushEvents while flushes catch up; beyond that Append
+	// waits (back-pressure).
 	FlushEvents int
-	// FlushBytes flushes the head when it holds this many bytes of
+	// FlushBytes seals the head when it holds this many bytes of
 	// compressed events (default 64 MiB; the head keeps each batch as its
-	// compressed WAL record). As with FlushEvents, Append waits while the
-	// unflushed events take more than 4×FlushBytes.
+	// compressed WAL record). Append waits while the unflushed events take
+	// more than 4×FlushBytes.
 	FlushBytes int64
 	// BlockRows is the number of rows per block in parts (default 16384:
 	// against 8192 it saves about 4% of disk on mixed logs; see doc.go).
@@ -442,10 +445,14 @@ func (s *Store) Append(ctx context.Context, events []*event.Event) error {
 	return nil
 }
 
-// waitForRoom blocks while the unflushed events exceed 4×FlushEvents or
-// 4×FlushBytes.
+// backlogTables is how many FlushEvents the unflushed events may reach
+// before Append waits.
+const backlogTables = 4
+
+// waitForRoom blocks while the unflushed events exceed
+// backlogTables×FlushEvents or 4×FlushBytes.
 func (s *Store) waitForRoom(ctx context.Context) error {
-	limit, limitBytes := 4*s.opts.FlushEvents, 4*s.opts.FlushBytes
+	limit, limitBytes := backlogTables*s.opts.FlushEvents, 4*s.opts.FlushBytes
 	for {
 		s.mu.RLock()
 		n, b := s.head.len(), s.head.bytes
@@ -611,22 +618,22 @@ func (s *Store) sealHeadLocked() {
 func (s *Store) flushTables(tables []*memTable, n int) error {
 	start := time.Now()
 	flushSeq := tables[len(tables)-1].maxSeq
-	events := make([]*event.Event, 0, n)
+	// The events are located, not decoded: writeParts decodes them a
+	// block at a time in sorted order.
+	rows := make([]flushRow, 0, n)
+	var payloads []flushPayload
 	for _, t := range tables {
-		evs, err := t.decodeAll()
-		if err != nil {
-			s.m.backgroundError.Inc()
-			return fmt.Errorf("store: flush: decoding the head: %w", err)
+		for i := range t.recs {
+			var fp flushPayload
+			var err error
+			if fp, rows, err = t.recs[i].scan(int32(len(payloads)), rows); err != nil {
+				s.m.backgroundError.Inc()
+				return fmt.Errorf("store: flush: decoding the head: %w", err)
+			}
+			payloads = append(payloads, fp)
 		}
-		events = append(events, evs...)
 	}
-	if s.opts.Fold != nil {
-		// The events are durable in the WAL already: folding them into
-		// fewer rows changes how they are stored, not what is kept.
-		events = s.opts.Fold(events)
-	}
-	parts, err := s.writeParts(events, flushSeq)
-	clear(events)
+	parts, err := s.writeParts(rows, payloads, flushSeq)
 	if err == nil && s.testHook != nil {
 		if herr := s.testHook("flush-before-checkpoint"); herr != nil {
 			return herr
@@ -715,14 +722,11 @@ func cmpInt[T int64 | uint64](a, b T) int {
 	return 0
 }
 
-// writeParts writes events as one part per day, sorted by (stream, time,
-// seq), and returns them renamed into place (not yet committed).
-func (s *Store) writeParts(events []*event.Event, flushSeq uint64) ([]*part, error) {
-	rows := make([]sortRow, len(events))
-	for i, e := range events {
-		rows[i] = sortRow{day: dayOf(e.Time), stream: e.GetString(streamField), e: e}
-	}
-	slices.SortFunc(rows, func(a, b sortRow) int { return cmpRows(&a, &b) })
+// writeParts writes the events of rows as one part per day, sorted by
+// (stream, time, seq), and returns them renamed into place (not yet
+// committed).
+func (s *Store) writeParts(rows []flushRow, payloads []flushPayload, flushSeq uint64) ([]*part, error) {
+	slices.SortFunc(rows, func(a, b flushRow) int { return cmpFlushRows(&a, &b) })
 	var out []*part
 	fail := func(err error) ([]*part, error) {
 		for _, p := range out {
@@ -736,12 +740,7 @@ func (s *Store) writeParts(events []*event.Event, flushSeq uint64) ([]*part, err
 			j++
 		}
 		p, err := s.writePart(dayName(rows[i].day), flushSeq, nil, func(add func(*event.Event, string) error) error {
-			for _, r := range rows[i:j] {
-				if err := add(r.e, r.stream); err != nil {
-					return err
-				}
-			}
-			return nil
+			return s.feedRows(rows[i:j], payloads, add)
 		})
 		if err != nil {
 			return fail(err)
@@ -750,6 +749,43 @@ func (s *Store) writeParts(events []*event.Event, flushSeq uint64) ([]*part, err
 		i = j
 	}
 	return out, nil
+}
+
+// flushChunk is how many events a flush decodes (and folds) at a time.
+const flushChunk = 16384
+
+// feedRows decodes the events of rows, flushChunk at a time, folds them
+// when Options.Fold is set, and hands them to add.
+func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, add func(*event.Event, string) error) error {
+	var events []*event.Event
+	for k := 0; k < len(rows); k += flushChunk {
+		chunk := rows[k:min(k+flushChunk, len(rows))]
+		evs := make([]event.Event, len(chunk))
+		events = events[:0]
+		for x := range chunk {
+			if err := payloads[chunk[x].rec].decodeAt(&chunk[x], &evs[x]); err != nil {
+				return fmt.Errorf("decoding the head: %w", err)
+			}
+			events = append(events, &evs[x])
+		}
+		if s.opts.Fold == nil {
+			for x, e := range events {
+				if err := add(e, chunk[x].stream); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		// The events are durable in the WAL already: folding them into
+		// fewer rows changes how they are stored, not what is kept. Fold
+		// keeps the rows' order, so they stay sorted.
+		for _, e := range s.opts.Fold(events) {
+			if err := add(e, e.GetString(streamField)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // writePart writes one part into a temporary directory of day, feeding it
