@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/netip"
@@ -250,7 +251,7 @@ func TestSuffixColumn(t *testing.T) {
 			}
 		}
 		var enc columnEncoder
-		enc.ref, enc.refCol = orig, 7
+		enc.ref, enc.refCol, enc.refSuffix = orig, 7, true
 		buf := enc.encode(nil, msg, times)
 		if enc.suffix != tc.suffix {
 			t.Fatalf("%s: suffix encoding %v, want %v", tc.name, enc.suffix, tc.suffix)
@@ -277,6 +278,84 @@ func TestSuffixColumn(t *testing.T) {
 			short := func(uint32) ([]event.Value, error) { return orig[:n-1], nil }
 			if _, err := decodeColumnRef(buf, times, nil, short); err == nil {
 				t.Fatalf("%s: decoded against a column of another length", tc.name)
+			}
+		}
+		for cut := 0; cut < len(buf); cut += 1 + len(buf)/50 {
+			if _, err := decodeColumnRef(buf[:cut], times, nil, ref); err == nil {
+				t.Fatalf("%s: truncated to %d of %d bytes decoded without error", tc.name, cut, len(buf))
+			}
+		}
+	}
+}
+
+// TestSubstrColumn: a mostly unique string column whose values are mostly
+// found verbatim in the same rows' event.original (CloudTrail's ids) is
+// stored as (offset, length) into it, and decodes back, literals
+// included, whole or at chosen rows, only with the other column at hand.
+func TestSubstrColumn(t *testing.T) {
+	const n = 600
+	times := make([]int64, n)
+	for _, tc := range []struct {
+		name    string
+		literal func(i int) bool
+		substr  bool
+	}{
+		{"all substrings", func(int) bool { return false }, true},
+		{"some literals", func(i int) bool { return i%17 == 0 }, true},
+		{"literal first", func(i int) bool { return i == 0 }, true},
+		{"mostly literals", func(i int) bool { return i%2 == 0 }, false},
+	} {
+		orig := make([]event.Value, n)
+		ids := make([]event.Value, n)
+		for i := range orig {
+			id := fmt.Sprintf("%08x-4b2c-%04x-9f1e-%012x", i*2654435761, i, i*i)
+			orig[i] = event.String(fmt.Sprintf(`{"eventVersion":"1.08","eventID":"%s","requestID":"r%d"}`, id, i))
+			ids[i] = event.String(id)
+			if tc.literal(i) {
+				ids[i] = event.String(fmt.Sprintf("elsewhere-%d", i))
+			}
+		}
+		var enc columnEncoder
+		enc.ref, enc.refCol = orig, 3
+		buf := enc.encode(nil, ids, times)
+		if got := len(buf) > 1 && bytes.Contains(buf[:8], []byte{strSubstr, 3}); got != tc.substr {
+			t.Fatalf("%s: substring encoding %v, want %v", tc.name, got, tc.substr)
+		}
+		ref := func(col uint32) ([]event.Value, error) {
+			if col != 3 {
+				return nil, fmt.Errorf("asked for column %d", col)
+			}
+			return orig, nil
+		}
+		got, err := decodeColumnRef(buf, times, nil, ref)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for i := range ids {
+			if !event.Equal(ids[i], got[i]) {
+				t.Fatalf("%s: row %d: got %q, want %q", tc.name, i, got[i].Text(), ids[i].Text())
+			}
+		}
+		rows := []int{0, 1, 17, 34, n - 1}
+		sel := make([]event.Value, len(rows))
+		if err := decodeColumnRows(buf, times, rows, sel, ref); err != nil {
+			t.Fatalf("%s: rows: %v", tc.name, err)
+		}
+		for k, r := range rows {
+			if !event.Equal(ids[r], sel[k]) {
+				t.Fatalf("%s: selected row %d: got %q, want %q", tc.name, r, sel[k].Text(), ids[r].Text())
+			}
+		}
+		if tc.substr {
+			if _, err := decodeColumn(buf, times, nil); err == nil {
+				t.Fatalf("%s: decoded without the referenced column", tc.name)
+			}
+			short := make([]event.Value, n)
+			for i := range short {
+				short[i] = event.String("tiny")
+			}
+			if _, err := decodeColumnRef(buf, times, nil, func(uint32) ([]event.Value, error) { return short, nil }); err == nil {
+				t.Fatalf("%s: decoded against values too short to hold the substrings", tc.name)
 			}
 		}
 		for cut := 0; cut < len(buf); cut += 1 + len(buf)/50 {

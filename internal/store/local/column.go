@@ -26,7 +26,9 @@ import (
 // values' uvarint lengths, then their bytes; mode 2 (IP only, every value
 // in canonical form): per value u8 4 or 16, then the address bytes; mode 3
 // (string, every row present): suffixes of another column's values of the
-// same rows (suffixSection). Int:
+// same rows (suffixSection); mode 4 (string, every row present):
+// substrings of another column's values of the same rows, as offset and
+// length (substrSection). Int:
 // zigzag varint deltas from the previous value of the section (starting at
 // 0). Time: zigzag varint of the value minus the row's @timestamp (such
 // times, event.created say, sit close to it), or with flag bit 1 minus the
@@ -41,6 +43,7 @@ const (
 	strRaw        = 1
 	strIPBinary   = 2
 	strSuffix     = 3
+	strSubstr     = 4
 	numTypes      = 8
 )
 
@@ -66,6 +69,37 @@ type columnEncoder struct {
 	ref    []event.Value
 	refCol uint32
 	suffix bool
+	// refSuffix allows suffix sections (message); any other string
+	// column, every row present and mostly unique, may be stored as
+	// substrings of ref (strSubstr): ids that the original holds verbatim.
+	refSuffix bool
+	substrOK  bool
+}
+
+// substrSample is how many values substringsOf tries before deciding.
+const substrSample = 32
+
+// substringsOf reports whether vals (every row a string) are mostly found
+// verbatim in the same rows' strings of ref. It samples the first values
+// first, so that columns of other content are turned down cheaply.
+func substringsOf(vals, ref []event.Value) bool {
+	if len(ref) != len(vals) {
+		return false
+	}
+	hits := 0
+	for i, v := range vals {
+		r := ref[i]
+		if r.Type() != event.TypeString {
+			return false
+		}
+		if len(v.Str()) >= 4 && strings.Contains(r.Str(), v.Str()) {
+			hits++
+		}
+		if i+1 == substrSample && hits < substrSample*9/10 {
+			return false
+		}
+	}
+	return hits >= len(vals)*9/10
 }
 
 // suffixesOf reports whether vals (every row a string) are mostly
@@ -144,7 +178,9 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []
 		}
 		dst = append(dst, bm...)
 	}
-	c.suffix = c.ref != nil && present == n && seen[event.TypeString] == n && suffixesOf(vals, c.ref)
+	allStrings := c.ref != nil && present == n && seen[event.TypeString] == n
+	c.suffix = allStrings && c.refSuffix && suffixesOf(vals, c.ref)
+	c.substrOK = allStrings && !c.refSuffix
 	ntypes := 0
 	var single event.Type
 	for t, k := range seen {
@@ -262,6 +298,8 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 					}
 				}
 			}
+		} else if t == event.TypeString && c.substrOK && substringsOf(vals, c.ref) {
+			return c.substrSection(vals)
 		} else {
 			s = append(s, strRaw)
 			for _, v := range vals {
@@ -357,6 +395,40 @@ func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
 	return s
 }
 
+// substrSection encodes a string column (every row present) against
+// c.ref: u8 strSubstr, uvarint ref column, per value uvarint k (0: the
+// value is a literal, else it is the row's ref value from byte k-1) and,
+// when k > 0, uvarint length; then the literals' uvarint lengths and their
+// bytes. c.distinct is already set.
+func (c *columnEncoder) substrSection(vals []event.Value) []byte {
+	s := c.sec[event.TypeString][:0]
+	s = append(s, strSubstr)
+	s = binary.AppendUvarint(s, uint64(c.refCol))
+	c.idx = c.idx[:0]
+	for i, v := range vals {
+		str := v.Str()
+		at := -1
+		if len(str) > 0 {
+			at = strings.Index(c.ref[i].Str(), str)
+		}
+		if at < 0 {
+			s = append(s, 0)
+			c.idx = append(c.idx, uint32(i))
+			continue
+		}
+		s = binary.AppendUvarint(s, uint64(at)+1)
+		s = binary.AppendUvarint(s, uint64(len(str)))
+	}
+	for _, i := range c.idx {
+		s = binary.AppendUvarint(s, uint64(len(vals[i].Str())))
+	}
+	for _, i := range c.idx {
+		s = append(s, vals[i].Str()...)
+	}
+	c.sec[event.TypeString] = s
+	return s
+}
+
 // allCanonicalIPs reports whether every IP value's text is the canonical
 // form of an address, so that the binary form gives it back exactly.
 func allCanonicalIPs(vals []event.Value) bool {
@@ -435,8 +507,8 @@ func decodeColumnRef(buf []byte, times []int64, dst []event.Value, ref refResolv
 			if d.err != nil {
 				return nil, d.err
 			}
-			if len(sec) > 0 && sec[0] == strSuffix && event.Type(tb) == event.TypeString {
-				if err := decodeSuffixSection(sec, dst, ref); err != nil {
+			if len(sec) > 0 && (sec[0] == strSuffix || sec[0] == strSubstr) && event.Type(tb) == event.TypeString {
+				if err := decodeRefSection(sec, dst, ref); err != nil {
 					return nil, err
 				}
 			} else if err := decodeSection(event.Type(tb), sec, dst); err != nil {
@@ -516,30 +588,40 @@ func resizeValues(dst []event.Value, n int) []event.Value {
 	return dst[:n]
 }
 
-// decodeSuffixSection decodes a strSuffix section (see suffixSection) of
-// len(out) rows, every one present.
-func decodeSuffixSection(sec []byte, out []event.Value, ref refResolver) error {
+// decodeRefSection decodes a strSuffix or strSubstr section (see
+// suffixSection and substrSection) of len(out) rows, every one present.
+func decodeRefSection(sec []byte, out []event.Value, ref refResolver) error {
+	substr := sec[0] == strSubstr
 	d := decoder{b: sec[1:]}
 	col := d.uvarint()
 	if d.err != nil {
 		return d.err
 	}
 	if ref == nil || col > math.MaxUint32 {
-		return formatErr("suffix section refers to column %d, which cannot be resolved here", col)
+		return formatErr("section refers to column %d, which cannot be resolved here", col)
 	}
 	rv, err := ref(uint32(col))
 	if err != nil {
 		return err
 	}
 	if len(rv) != len(out) {
-		return formatErr("suffix section of %d rows refers to a column of %d", len(out), len(rv))
+		return formatErr("section of %d rows refers to a column of %d", len(out), len(rv))
 	}
 	ks := make([]uint64, len(out))
+	var ls []uint64
+	if substr {
+		ls = make([]uint64, len(out))
+	}
 	literals := 0
 	for i := range ks {
 		ks[i] = d.uvarint()
 		if ks[i] == 0 {
 			literals++
+		} else if substr {
+			ls[i] = d.uvarint()
+		}
+		if d.err != nil {
+			return d.err
 		}
 	}
 	lens := make([]uint64, 0, literals)
@@ -549,7 +631,7 @@ func decodeSuffixSection(sec []byte, out []event.Value, ref refResolver) error {
 		lens = append(lens, l)
 		total += l
 		if total > uint64(len(sec)) {
-			return formatErr("suffix section literals longer than the section")
+			return formatErr("reference section literals longer than the section")
 		}
 	}
 	data := d.bytes(total)
@@ -557,7 +639,7 @@ func decodeSuffixSection(sec []byte, out []event.Value, ref refResolver) error {
 		return d.err
 	}
 	if !d.done() {
-		return formatErr("trailing bytes in suffix section")
+		return formatErr("trailing bytes in reference section")
 	}
 	off := uint64(0)
 	li := 0
@@ -569,10 +651,20 @@ func decodeSuffixSection(sec []byte, out []event.Value, ref refResolver) error {
 			continue
 		}
 		r := rv[i]
-		if r.Type() != event.TypeString || k-1 > uint64(len(r.Str())) {
-			return formatErr("suffix of %d bytes of a %s of %d bytes", k-1, r.Type(), len(r.Str()))
+		if r.Type() != event.TypeString {
+			return formatErr("reference to a %s value", r.Type())
 		}
 		s := r.Str()
+		if substr {
+			if k-1 > uint64(len(s)) || ls[i] > uint64(len(s))-(k-1) {
+				return formatErr("substring [%d, +%d) of a value of %d bytes", k-1, ls[i], len(s))
+			}
+			out[i] = event.String(s[k-1 : k-1+ls[i]])
+			continue
+		}
+		if k-1 > uint64(len(s)) {
+			return formatErr("suffix of %d bytes of a value of %d bytes", k-1, len(s))
+		}
 		out[i] = event.String(s[uint64(len(s))-(k-1):])
 	}
 	return nil
@@ -654,8 +746,8 @@ func decodeSection(t event.Type, sec []byte, out []event.Value) error {
 				off += l
 			}
 			return nil
-		case strSuffix:
-			return formatErr("suffix section where it is not allowed")
+		case strSuffix, strSubstr:
+			return formatErr("reference section where it is not allowed")
 		case strIPBinary:
 			if t != event.TypeIP {
 				return formatErr("binary addresses in a %s section", t)

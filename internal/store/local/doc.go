@@ -64,7 +64,9 @@
 // strings, binary for addresses, zigzag deltas for ints, times relative to
 // @timestamp or to each other, whichever is smaller, message as suffix
 // lengths of event.original when it is its tail, as syslog and web lines
-// are, raw otherwise), zstd-compressed at SpeedBetterCompression;
+// are, mostly distinct strings that event.original holds verbatim (ids in
+// CloudTrail JSON) as offset and length into it, raw otherwise),
+// zstd-compressed at SpeedBetterCompression;
 // and a split-block bloom filter of its tokens (filter.Tokens), of its
 // whole values (lowercased text, scalars other than times) and, for text
 // fields, of adjacent digit-token pairs, so that an address searched as a

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/filter"
+	"github.com/shoseki/shoseki/internal/store"
 )
 
 // TestFlushFoldsInChunks checks the flush path that decodes the head's
@@ -71,4 +73,59 @@ func TestFlushFoldsInChunks(t *testing.T) {
 		}
 	}
 	checkExactlyOnce(t, all(t, s), model)
+}
+
+// TestSubstrColumnsThroughParts stores ids that event.original holds
+// verbatim (substring sections) through flushes, a merge and a reopen,
+// and finds them by equality, whole and by selected rows.
+func TestSubstrColumnsThroughParts(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, Options{Dir: dir, NoSync: true, BlockRows: 512, NoBackgroundMerge: true})
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	model := map[uint64]*event.Event{}
+	for b := range 3 {
+		var evs []*event.Event
+		for i := range 700 {
+			k := b*700 + i
+			id := fmt.Sprintf("%08x-4b2c-%04x-9f1e-%012x", uint32(k)*2654435761, k, k*k)
+			e := &event.Event{Time: t0 + int64(k)*int64(time.Second)}
+			e.Set(event.FieldDataset, event.String("aws.cloudtrail"))
+			e.Set(event.FieldOriginal, event.String(fmt.Sprintf(`{"eventID":"%s","requestID":"R%dX"}`, id, k)))
+			e.Set("event.id", event.String(id))
+			if k%23 == 0 {
+				e.Set("event.id", event.String("not-in-the-original-"+fmt.Sprint(k)))
+			}
+			e.Set("aws.request_id", event.String(fmt.Sprintf("R%dX", k)))
+			evs = append(evs, e)
+		}
+		appendT(t, s, evs, model)
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if merged, err := s.mergeOnce(); err != nil || !merged {
+		t.Fatalf("merge: %v, %v", merged, err)
+	}
+	check := func() {
+		checkExactlyOnce(t, all(t, s), model)
+		for _, seq := range []uint64{1, 23 + 1, 777, 2100} {
+			want := model[seq]
+			id, _ := want.Get("event.id")
+			term, err := filter.NewTerm("event.id", filter.OpEq, id.Str(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := search(t, s, store.Request{Filter: term, Fields: []string{"aws.request_id"}})
+			if len(got) != 1 || got[0].Seq != seq || got[0].GetString("aws.request_id") != want.GetString("aws.request_id") {
+				t.Fatalf("event.id=%s: got %d events (%v), want seq %d", id.Str(), len(got), got, seq)
+			}
+		}
+	}
+	check()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openT(t, Options{Dir: dir, NoSync: true, BlockRows: 512, NoBackgroundMerge: true})
+	defer s.Close()
+	check()
 }

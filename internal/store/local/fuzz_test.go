@@ -86,7 +86,33 @@ func columnSeeds() [][]byte {
 		vals[i] = event.String(fmt.Sprint("v", i%40))
 	}
 	out = append(out, append([]byte{255}, enc.encode(nil, vals[:255], make([]int64, 255))...))
+	// Substrings and suffixes of the fuzz target's reference column.
+	ref := fuzzRefColumn(255)
+	for i := range vals[:255] {
+		r := ref[i].Str()
+		vals[i] = event.String(r[3 : 3+4+i%8])
+	}
+	enc.ref, enc.refCol = ref, fuzzRefCol
+	out = append(out, append([]byte{255}, enc.encode(nil, vals[:255], make([]int64, 255))...))
+	for i := range vals[:255] {
+		r := ref[i].Str()
+		vals[i] = event.String(r[len(r)-5:])
+	}
+	enc.refSuffix = true
+	out = append(out, append([]byte{255}, enc.encode(nil, vals[:255], make([]int64, 255))...))
 	return out
+}
+
+// fuzzRefCol is the column id FuzzColumnBlock resolves, to the values of
+// fuzzRefColumn.
+const fuzzRefCol = 5
+
+func fuzzRefColumn(rows int) []event.Value {
+	ref := make([]event.Value, rows)
+	for i := range ref {
+		ref[i] = event.String(fmt.Sprintf("ref%08x-%d-tail", uint32(i)*2654435761, i))
+	}
+	return ref
 }
 
 // FuzzColumnBlock feeds arbitrary bytes to the column block decoder (the
@@ -109,9 +135,16 @@ func FuzzColumnBlock(f *testing.F) {
 		for r := 0; r < rows; r += 1 + rows/3 {
 			sel = append(sel, r)
 		}
+		refVals := fuzzRefColumn(rows)
+		ref := func(col uint32) ([]event.Value, error) {
+			if col != fuzzRefCol {
+				return nil, fmt.Errorf("no column %d", col)
+			}
+			return refVals, nil
+		}
 		picked := make([]event.Value, len(sel))
-		selErr := decodeColumnRows(b[1:], times, sel, picked, nil)
-		vals, err := decodeColumn(b[1:], times, nil)
+		selErr := decodeColumnRows(b[1:], times, sel, picked, ref)
+		vals, err := decodeColumnRef(b[1:], times, nil, ref)
 		if err != nil {
 			return
 		}
@@ -124,7 +157,8 @@ func FuzzColumnBlock(f *testing.F) {
 			}
 		}
 		var enc columnEncoder
-		again, err := decodeColumn(enc.encode(nil, vals, times), times, nil)
+		enc.ref, enc.refCol = refVals, fuzzRefCol
+		again, err := decodeColumnRef(enc.encode(nil, vals, times), times, nil, ref)
 		if err != nil {
 			t.Fatalf("re-encoded column does not decode: %v", err)
 		}

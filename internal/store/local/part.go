@@ -156,13 +156,14 @@ type nameSlot struct {
 // colJob is one column of the block being written: its values, and once
 // encoded its compressed bytes, bloom filter and index entry.
 type colJob struct {
-	id    uint32
-	ref   *colJob // event.original, for message (suffix encoding)
-	vals  []event.Value
-	size  int // bytes of strings, to hand out the big columns first
-	ce    colEntry
-	comp  []byte
-	bloom []byte
+	id      uint32
+	ref     *colJob // event.original: message may be its suffix, others substrings
+	message bool    // the column is message
+	vals    []event.Value
+	size    int // bytes of strings, to hand out the big columns first
+	ce      colEntry
+	comp    []byte
+	bloom   []byte
 }
 
 // colWorker is the scratch space of one encoding goroutine.
@@ -309,9 +310,12 @@ func (w *partWriter) flushBlock() {
 		orig = &jobs[w.local[id]]
 	}
 	for i := range jobs {
-		jobs[i].ref = nil
-		if orig != nil && w.cols[jobs[i].id] == event.FieldMessage {
+		jobs[i].ref, jobs[i].message = nil, false
+		if orig != nil && &jobs[i] != orig {
+			// message may be a suffix of event.original, other strings
+			// (ids, names) substrings of it.
 			jobs[i].ref = orig
+			jobs[i].message = w.cols[jobs[i].id] == event.FieldMessage
 		}
 	}
 
@@ -393,7 +397,7 @@ func (wk *colWorker) encodeColumn(j *colJob, text bool, times []int64, enc *zstd
 	ce := colEntry{col: j.id}
 	wk.enc.ref = nil
 	if j.ref != nil {
-		wk.enc.ref, wk.enc.refCol = j.ref.vals, j.ref.id
+		wk.enc.ref, wk.enc.refCol, wk.enc.refSuffix = j.ref.vals, j.ref.id, j.message
 	}
 	wk.raw = wk.enc.encode(wk.raw[:0], j.vals, times)
 	wk.enc.ref = nil
