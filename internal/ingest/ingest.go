@@ -35,7 +35,7 @@ type Appender interface {
 // Options configure a Pipeline.
 type Options struct {
 	MaxRecordBytes int           // longer records are cut to this and stored as pipeline_error
-	MaxSkew        time.Duration // events further than this from receive time get event.ingested_skew_ms
+	MaxSkew        time.Duration // events further than this from receive time get event.ingested_skew_ms (0: 2 minutes; negative: never)
 	Registerer     prometheus.Registerer
 	Logger         *slog.Logger
 }
@@ -54,7 +54,7 @@ func New(sink Appender, opts Options) *Pipeline {
 	if opts.MaxRecordBytes <= 0 {
 		opts.MaxRecordBytes = 1 << 20
 	}
-	if opts.MaxSkew <= 0 {
+	if opts.MaxSkew == 0 {
 		opts.MaxSkew = 2 * time.Minute
 	}
 	if opts.Logger == nil {
@@ -296,7 +296,7 @@ func (p *Pipeline) finish(ev *event.Event, meta *parse.Meta) {
 	}
 	ev.SetString(event.FieldInputType, meta.Input)
 	ev.SetString(event.FieldLogSource, meta.Peer)
-	if skew := time.Duration(ev.Time - meta.Received.UnixNano()); skew > p.opts.MaxSkew || skew < -p.opts.MaxSkew {
+	if skew := time.Duration(ev.Time - meta.Received.UnixNano()); p.opts.MaxSkew > 0 && (skew > p.opts.MaxSkew || skew < -p.opts.MaxSkew) {
 		ev.Set(event.FieldSkewMillis, event.Int(skew.Milliseconds()))
 		p.metrics.skewed.Inc()
 	}
@@ -332,7 +332,7 @@ func DecodeInput(data []byte, format *parse.Format, meta parse.Meta) ([]*event.E
 	}
 	var events []*event.Event
 	// Skew is not flagged here: files under test are old on purpose.
-	p := &Pipeline{opts: Options{MaxRecordBytes: 1 << 20, MaxSkew: 100 * 365 * 24 * time.Hour}, metrics: newMetrics(nil)}
+	p := &Pipeline{opts: Options{MaxRecordBytes: 1 << 20, MaxSkew: -1}, metrics: newMetrics(nil)}
 	if format.WholeInput() {
 		err := format.DecodeAll(data, &meta, func(ev *event.Event) error {
 			p.finish(ev, &meta)
