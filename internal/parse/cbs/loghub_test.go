@@ -1,8 +1,6 @@
 package cbs
 
 import (
-	"encoding/csv"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,25 +14,7 @@ import (
 // compares date, time, level, component and content with the
 // _structured.csv ground truth.
 func TestLoghub(t *testing.T) {
-	path := parsetest.SharedData(t, "loghub/Windows/Windows_2k.log")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	f, err := os.Open(path + "_structured.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows = rows[1:] // LineId,Date,Time,Level,Component,Content,EventId,EventTemplate
-	if len(rows) != len(lines) {
-		t.Fatalf("%d lines, %d rows", len(lines), len(rows))
-	}
+	lines, rows := parsetest.Loghub(t, "loghub/Windows/Windows_2k.log") // rows: LineId,Date,Time,Level,Component,Content,EventId,EventTemplate
 	meta := &parse.Meta{Received: time.Date(2016, 11, 15, 0, 0, 0, 0, time.UTC), Location: time.UTC}
 	var ev event.Event
 	for i, l := range lines {

@@ -3,6 +3,7 @@ package parsetest
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,4 +54,30 @@ func ReadLines(t testing.TB, path string) [][]byte {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return lines
+}
+
+// Loghub reads a loghub sample under shared/data (skipping the test when it
+// is absent) and its _structured.csv ground truth: the sample's lines and
+// the CSV rows without the header, one row per line (checked).
+func Loghub(t testing.TB, rel string) (lines [][]byte, rows [][]string) {
+	t.Helper()
+	path := SharedData(t, rel)
+	lines = ReadLines(t, path)
+	f, err := os.Open(path + "_structured.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err = csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s_structured.csv: %v", rel, err)
+	}
+	if len(rows) == 0 {
+		t.Fatalf("%s_structured.csv is empty", rel)
+	}
+	rows = rows[1:] // the header
+	if len(rows) != len(lines) {
+		t.Fatalf("%s: %d log lines but %d ground-truth rows", rel, len(lines), len(rows))
+	}
+	return lines, rows
 }

@@ -1,8 +1,6 @@
 package proxifier
 
 import (
-	"encoding/csv"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,25 +13,7 @@ import (
 // TestLoghub decodes every line of the loghub Proxifier sample and compares
 // time, program and content with the _structured.csv ground truth.
 func TestLoghub(t *testing.T) {
-	path := parsetest.SharedData(t, "loghub/Proxifier/Proxifier_2k.log")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	f, err := os.Open(path + "_structured.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows = rows[1:] // LineId,Time,Program,Content,EventId,EventTemplate
-	if len(rows) != len(lines) {
-		t.Fatalf("%d lines, %d rows", len(lines), len(rows))
-	}
+	lines, rows := parsetest.Loghub(t, "loghub/Proxifier/Proxifier_2k.log") // rows: LineId,Time,Program,Content,EventId,EventTemplate
 	meta := &parse.Meta{Received: time.Date(2016, 11, 15, 0, 0, 0, 0, time.UTC), Location: time.UTC}
 	var ev event.Event
 	for i, l := range lines {

@@ -1,9 +1,6 @@
 package syslog
 
 import (
-	"encoding/csv"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,21 +26,7 @@ func TestLoghub(t *testing.T) {
 	meta := &parse.Meta{Received: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC), Location: time.UTC}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			dir := parsetest.SharedData(t, tt.dir)
-			lines := parsetest.ReadLines(t, filepath.Join(dir, tt.file))
-			f, err := os.Open(filepath.Join(dir, tt.file+"_structured.csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			rows, err := csv.NewReader(f).ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows = rows[1:] // header
-			if len(rows) != len(lines) {
-				t.Fatalf("%d log lines but %d ground-truth rows", len(lines), len(rows))
-			}
+			lines, rows := parsetest.Loghub(t, tt.dir+"/"+tt.file)
 			var ev event.Event
 			bad := 0
 			hits := map[string]int{}

@@ -1,8 +1,6 @@
 package weblog
 
 import (
-	"encoding/csv"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,20 +16,7 @@ const loghubApache = "loghub/Apache/Apache_2k.log"
 // and compares timestamp, level and message with the _structured.csv
 // ground truth.
 func TestLoghubApache(t *testing.T) {
-	lines := parsetest.ReadLines(t, parsetest.SharedData(t, loghubApache))
-	f, err := os.Open(parsetest.SharedData(t, loghubApache+"_structured.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows = rows[1:] // LineId,Time,Level,Content,EventId,EventTemplate
-	if len(rows) != len(lines) {
-		t.Fatalf("%d lines, %d ground-truth rows", len(lines), len(rows))
-	}
+	lines, rows := parsetest.Loghub(t, loghubApache) // rows: LineId,Time,Level,Content,EventId,EventTemplate
 	meta := &parse.Meta{Received: time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC), Location: time.UTC}
 	var ev event.Event
 	for i, l := range lines {
