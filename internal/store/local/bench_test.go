@@ -48,7 +48,7 @@ func BenchmarkAppend(b *testing.B) {
 		b.Run(fmt.Sprintf("fsync=%v", fsync), func(b *testing.B) {
 			const batch, writers = 2000, 4
 			pool, raw := benchEvents(100_000)
-			s, err := Open(Options{Dir: b.TempDir(), NoSync: !fsync, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 62})
+			s, err := Open(Options{Dir: b.TempDir(), NoSync: !fsync, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 40})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func BenchmarkFlush(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				dir := b.TempDir()
-				s, err := Open(Options{Dir: dir, NoSync: true, BlockRows: blockRows, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 62})
+				s, err := Open(Options{Dir: dir, NoSync: true, BlockRows: blockRows, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 40})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -25,7 +25,7 @@ func TestColumnSizes(t *testing.T) {
 	}
 	pool, raw := colStatsEvents(t, 200_000)
 	dir := t.TempDir()
-	opts := Options{Dir: dir, NoSync: true, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 62}
+	opts := Options{Dir: dir, NoSync: true, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 40}
 	if l, err := strconv.Atoi(os.Getenv("SHOSEKI_LEVEL")); err == nil {
 		opts.PartCompression = zstd.EncoderLevel(l)
 	}

@@ -87,7 +87,7 @@ func BenchmarkFlushDemo(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		dir := b.TempDir()
-		s, err := Open(Options{Dir: dir, NoSync: true, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 62})
+		s, err := Open(Options{Dir: dir, NoSync: true, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 40})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -96,8 +96,8 @@ func (s *Store) merge(src []*part) error {
 		ids[i] = p.meta.ID
 	}
 	slices.Sort(ids)
-	merged, err := s.writePart(day, flushSeq, ids, func(add func(*event.Event, string) error) error {
-		return mergeParts(src, s.stop, add)
+	merged, err := s.writePart(day, flushSeq, ids, func(w *partWriter) error {
+		return mergeParts(src, s.stop, w, s.opts.BlockRows)
 	})
 	if err != nil {
 		return err
@@ -146,11 +146,27 @@ func (s *Store) merge(src []*part) error {
 	return nil
 }
 
-// mergeParts feeds add with the rows of src in (stream, time, seq) order.
-func mergeParts(src []*part, stop <-chan struct{}, add func(*event.Event, string) error) error {
+// mergeParts writes the rows of src to w. Well-filled blocks are copied as
+// they are stored (a merge's job is to turn many parts and small blocks
+// into few parts of full blocks, and re-encoding full blocks would cost as
+// much CPU as the flush that wrote them, once per merge level); the rows of
+// the other blocks are merged in (stream, time, seq) order and encoded anew.
+func mergeParts(src []*part, stop <-chan struct{}, w *partWriter, blockRows int) error {
+	type srcBlock struct {
+		p  *part
+		bh *blockHeader
+	}
+	var copies []srcBlock
 	h := &rowHeap{}
 	for _, p := range src {
 		it := &blockIter{p: p}
+		for i := range p.blocks {
+			if canCopyBlock(p, &p.blocks[i], blockRows) {
+				copies = append(copies, srcBlock{p, &p.blocks[i]})
+			} else {
+				it.todo = append(it.todo, i)
+			}
+		}
 		ok, err := it.next()
 		if err != nil {
 			return err
@@ -159,11 +175,28 @@ func mergeParts(src []*part, stop <-chan struct{}, add func(*event.Event, string
 			h.its = append(h.its, it)
 		}
 	}
+	// Oldest first, as a flush writes a stream's blocks.
+	slices.SortFunc(copies, func(a, b srcBlock) int {
+		if c := cmpInt(a.bh.minT, b.bh.minT); c != 0 {
+			return c
+		}
+		return cmpInt(a.bh.maxT, b.bh.maxT)
+	})
+	for _, c := range copies {
+		select {
+		case <-stop:
+			return errMergeAborted
+		default:
+		}
+		if err := w.copyBlock(c.p, c.bh); err != nil {
+			return err
+		}
+	}
 	heap.Init(h)
 	n := 0
 	for h.Len() > 0 {
 		it := h.its[0]
-		if err := add(it.cur(), it.row.stream); err != nil {
+		if err := w.add(it.cur(), it.row.stream); err != nil {
 			return err
 		}
 		ok, err := it.next()
@@ -186,10 +219,19 @@ func mergeParts(src []*part, stop <-chan struct{}, add func(*event.Event, string
 	return nil
 }
 
-// blockIter walks a part's rows in stored order, one decoded block at a time.
+// canCopyBlock reports whether a merge copies a block as it is: it must be
+// well filled, and its suffix and substring sections must keep naming
+// event.original, which they do by column id: column 0 in every part
+// written since copying began, but not necessarily in older ones.
+func canCopyBlock(p *part, bh *blockHeader, blockRows int) bool {
+	return int(bh.rows) >= blockRows/2 && len(p.cols) > 0 && p.cols[0] == event.FieldOriginal
+}
+
+// blockIter walks the rows of some blocks of a part (todo, in stored
+// order), one decoded block at a time.
 type blockIter struct {
 	p      *part
-	block  int
+	todo   []int
 	events []*event.Event
 	i      int
 	row    sortRow
@@ -200,14 +242,14 @@ func (it *blockIter) cur() *event.Event { return it.events[it.i] }
 func (it *blockIter) next() (bool, error) {
 	it.i++
 	for it.i >= len(it.events) {
-		if it.block >= len(it.p.blocks) {
+		if len(it.todo) == 0 {
 			return false, nil
 		}
-		evs, err := it.p.readEvents(&it.p.blocks[it.block])
+		evs, err := it.p.readEvents(&it.p.blocks[it.todo[0]])
 		if err != nil {
 			return false, err
 		}
-		it.block++
+		it.todo = it.todo[1:]
 		it.events, it.i = evs, 0
 	}
 	e := it.events[it.i]

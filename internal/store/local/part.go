@@ -183,6 +183,10 @@ func newPartWriter(fsys vfs.FS, dir string, blockRows int, level zstd.EncoderLev
 		return nil, err
 	}
 	w := &partWriter{fs: fsys, dir: dir, blockRows: blockRows, enc: partEncoder(level), colID: map[string]uint32{}}
+	// event.original is always column 0: suffix and substring sections
+	// name it by id, so a merge can copy such blocks between parts as they
+	// are (copyBlock).
+	w.column(event.FieldOriginal)
 	if sc, ok := writerScratchPool.Get().(*writerScratch); ok {
 		w.jobs, w.workers = sc.jobs, sc.workers
 	}
@@ -232,6 +236,17 @@ func (w *partWriter) columnID(pos int, name string) uint32 {
 	if pos < len(w.names) && w.names[pos].name == name {
 		return w.names[pos].id
 	}
+	id := w.column(name)
+	if pos < len(w.names) {
+		w.names[pos] = nameSlot{name, id}
+	} else if pos == len(w.names) {
+		w.names = append(w.names, nameSlot{name, id})
+	}
+	return id
+}
+
+// column returns the part-wide id of a column, adding it if new.
+func (w *partWriter) column(name string) uint32 {
 	id, ok := w.colID[name]
 	if !ok {
 		id = uint32(len(w.cols))
@@ -239,12 +254,74 @@ func (w *partWriter) columnID(pos int, name string) uint32 {
 		w.colID[name] = id
 		w.local = append(w.local, -1)
 	}
-	if pos < len(w.names) {
-		w.names[pos] = nameSlot{name, id}
-	} else if pos == len(w.names) {
-		w.names = append(w.names, nameSlot{name, id})
-	}
 	return id
+}
+
+// copyBlock appends a block of another part as it is stored: row meta,
+// column values and bloom filters are copied byte for byte; only column ids
+// are renumbered (and the columns put in ascending order of the new ids).
+// The caller checks that the block's column references stay valid
+// (canCopyBlock). No rows may be pending: add must not have been called.
+func (w *partWriter) copyBlock(p *part, bh *blockHeader) error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.rows) > 0 {
+		return fmt.Errorf("store: part writer: copying a block while %d rows are pending", len(w.rows))
+	}
+	// A block's values (row meta, then its columns in index order) and its
+	// bloom filters are contiguous in their files: one read each.
+	valEnd, bloomStart, bloomEnd := bh.metaOff+int64(bh.metaLen), int64(-1), int64(0)
+	for _, c := range bh.cols {
+		valEnd = max(valEnd, c.valOff+int64(c.valLen))
+		if c.bloomLen > 0 {
+			if bloomStart < 0 {
+				bloomStart = c.bloomOff
+			}
+			bloomEnd = c.bloomOff + int64(c.bloomLen)
+		}
+	}
+	vals, err := readAt(p.values, bh.metaOff, uint32(valEnd-bh.metaOff))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", filepath.Join(p.dir, valuesFile), err)
+	}
+	var blooms []byte
+	if bloomStart >= 0 {
+		if blooms, err = readAt(p.bloom, bloomStart, uint32(bloomEnd-bloomStart)); err != nil {
+			return fmt.Errorf("read %s: %w", filepath.Join(p.dir, bloomFile), err)
+		}
+	}
+	nb := *bh
+	nb.metaOff = w.valOff
+	w.writeValues(vals[:bh.metaLen])
+	nb.cols = make([]colEntry, len(bh.cols))
+	for i, c := range bh.cols {
+		if int(c.col) >= len(p.cols) {
+			return corruptf(filepath.Join(p.dir, indexFile), -1, "block column %d of %d", c.col, len(p.cols))
+		}
+		c.col = w.column(p.cols[c.col])
+		nb.cols[i] = c
+	}
+	slices.SortFunc(nb.cols, func(a, b colEntry) int { return cmpInt(int64(a.col), int64(b.col)) })
+	for i := range nb.cols {
+		c := &nb.cols[i]
+		v := vals[c.valOff-bh.metaOff:][:c.valLen]
+		c.valOff = w.valOff
+		w.writeValues(v)
+		if c.bloomLen > 0 {
+			b := blooms[c.bloomOff-bloomStart:][:c.bloomLen]
+			c.bloomOff = w.bfOff
+			if w.err == nil {
+				_, w.err = w.bw.Write(b)
+			}
+			w.bfOff += int64(len(b))
+		}
+	}
+	w.blocks = append(w.blocks, nb)
+	w.meta.Rows += int64(nb.rows)
+	w.meta.MinTime, w.meta.MaxTime = min(w.meta.MinTime, nb.minT), max(w.meta.MaxTime, nb.maxT)
+	w.meta.MinSeq, w.meta.MaxSeq = min(w.meta.MinSeq, nb.minSeq), max(w.meta.MaxSeq, nb.maxSeq)
+	return w.err
 }
 
 func (w *partWriter) flushBlock() {
@@ -715,6 +792,7 @@ type part struct {
 	colID   map[string]uint32
 	colNum  map[uint32]*numSummary // part-wide numeric ranges
 	blocks  []blockHeader
+	newest  []int32 // block indexes by descending maxT (a merged part's blocks are not in time order)
 	values  vfs.File
 	bloom   vfs.File
 }
@@ -762,6 +840,11 @@ func (p *part) load() error {
 		for i, c := range p.cols {
 			p.colID[c] = uint32(i)
 		}
+		p.newest = make([]int32, len(p.blocks))
+		for i := range p.newest {
+			p.newest[i] = int32(i)
+		}
+		slices.SortStableFunc(p.newest, func(a, b int32) int { return cmpInt(p.blocks[b].maxT, p.blocks[a].maxT) })
 		p.colNum = map[uint32]*numSummary{}
 		for i := range p.blocks {
 			for _, c := range p.blocks[i].cols {

@@ -321,7 +321,7 @@ func (sr *searcher) candidates(p *part, jobs []*blockJob) ([]*blockJob, error) {
 	for k := 0; k < nb; k++ {
 		i := k
 		if sr.req.NewestFirst {
-			i = nb - 1 - k
+			i = int(p.newest[k])
 		}
 		if err := sr.ctx.Err(); err != nil {
 			return jobs, err

@@ -739,8 +739,8 @@ func (s *Store) writeParts(rows []flushRow, payloads []flushPayload, flushSeq ui
 		for j < len(rows) && rows[j].day == rows[i].day {
 			j++
 		}
-		p, err := s.writePart(dayName(rows[i].day), flushSeq, nil, func(add func(*event.Event, string) error) error {
-			return s.feedRows(rows[i:j], payloads, add)
+		p, err := s.writePart(dayName(rows[i].day), flushSeq, nil, func(w *partWriter) error {
+			return s.feedRows(rows[i:j], payloads, w.add)
 		})
 		if err != nil {
 			return fail(err)
@@ -790,7 +790,7 @@ func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, add func(*eve
 
 // writePart writes one part into a temporary directory of day, feeding it
 // with fill, then renames it into place and syncs the directories.
-func (s *Store) writePart(day string, flushSeq uint64, sources []uint64, fill func(add func(e *event.Event, stream string) error) error) (*part, error) {
+func (s *Store) writePart(day string, flushSeq uint64, sources []uint64, fill func(w *partWriter) error) (*part, error) {
 	id := s.nextPartID.Add(1)
 	name := fmt.Sprintf("%0*x", partIDHexWidth, id)
 	dayDir := filepath.Join(s.partsDir, day)
@@ -812,7 +812,7 @@ func (s *Store) writePart(day string, flushSeq uint64, sources []uint64, fill fu
 		return nil, err
 	}
 	defer w.release()
-	if err := fill(w.add); err != nil {
+	if err := fill(w); err != nil {
 		w.abort()
 		s.fs.RemoveAll(tmp)
 		return nil, err
