@@ -2,6 +2,7 @@ package jsonl
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,20 +83,21 @@ type slot struct {
 	hash     uint32
 }
 
-// scratch is per-call working memory, pooled. Apart from arrs it holds no
-// pointers, so filling it costs no write barriers.
+// scratch is per-call working memory, pooled. Apart from fields and arrs it
+// holds no pointers, so filling it costs no write barriers.
 type scratch struct {
-	path  []byte
-	names []byte
-	slots []slot
-	table []int32         // open-addressing hash index into slots, +1
-	arrs  [][]event.Value // array accumulator of each slot with a group
+	path   []byte
+	names  []byte
+	slots  []slot
+	table  []int32         // open-addressing hash index into slots, +1
+	fields []event.Field   // the output fields, by slot, until resolve copies them to the event
+	arrs   [][]event.Value // array accumulator of each slot with a group
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func (sc *scratch) reset() {
-	sc.path, sc.names, sc.slots = sc.path[:0], sc.names[:0], sc.slots[:0]
+	sc.path, sc.names, sc.slots, sc.fields = sc.path[:0], sc.names[:0], sc.slots[:0], sc.fields[:0]
 	clear(sc.arrs)
 	sc.arrs = sc.arrs[:0]
 	if cap(sc.table) < 64 {
@@ -105,8 +107,11 @@ func (sc *scratch) reset() {
 	clear(sc.table)
 }
 
+// release returns sc to the pool without the references it held into the
+// record, so that a pooled scratch keeps no event's strings alive.
 func (sc *scratch) release() {
 	clear(sc.arrs)
+	clear(sc.fields)
 	if cap(sc.names) > 1<<16 || cap(sc.slots) > 4096 {
 		return // do not keep the memory of an outsized record
 	}
@@ -119,35 +124,72 @@ type decoder struct {
 	pos    int
 	groups int32
 	sc     *scratch
-	ev     *event.Event
-	base   int         // index in ev.Fields of the first field of this record
 	leaves int         // leaf values seen, for MaxFields
 	stamp  event.Value // the top-level @timestamp scalar, null when absent
 	err    *parse.SyntaxError
 }
 
+// pipelineFields is the room Decode leaves in Fields for what the ingest
+// pipeline adds to every event (input.type, log.source.address), so that
+// those appends do not copy the whole slice.
+const pipelineFields = 2
+
 // Decode decodes one JSON object into ev. See the package comment for the
 // mapping.
 func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
+	if blank(record) {
+		return parse.ErrEmpty
+	}
+	return decodeRecord(string(record), meta, ev, Options{Extra: pipelineFields})
+}
+
+// Options adjust DecodeString for formats built on this one (cloudtrail).
+// They change how the event is assembled, not the fields decoded.
+type Options struct {
+	// Extra is how many fields the caller adds after DecodeString returns;
+	// Fields is allocated once with room for them.
+	Extra int
+	// NoCommon leaves event.created and event.original unset: the caller
+	// sets its own. The document's own fields of those names are kept (and
+	// event.created typed) as usual.
+	NoCommon bool
+}
+
+// DecodeString is Decode for a record held as a string: the event's strings
+// share src rather than a copy of it, and opts say how the event is
+// assembled. It makes one allocation for Fields (when ev has no room), one
+// for the nested field names and one per string with escapes or array.
+func DecodeString(src string, meta *parse.Meta, ev *event.Event, opts Options) error {
+	if blank(src) {
+		return parse.ErrEmpty
+	}
+	return decodeRecord(src, meta, ev, opts)
+}
+
+// blank reports whether a record holds nothing but a byte order mark and
+// white space.
+func blank[T string | []byte](record T) bool {
 	start := 0
 	if len(record) >= 3 && record[0] == 0xEF && record[1] == 0xBB && record[2] == 0xBF {
 		start = 3
 	}
-	blank := true
-	for _, c := range record[start:] {
-		if !isSpace(c) {
-			blank = false
-			break
+	for i := start; i < len(record); i++ {
+		if !isSpace(record[i]) {
+			return false
 		}
 	}
-	if blank {
-		return parse.ErrEmpty
+	return true
+}
+
+func decodeRecord(src string, meta *parse.Meta, ev *event.Event, opts Options) error {
+	start := 0
+	if strings.HasPrefix(src, "\xef\xbb\xbf") {
+		start = 3
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer sc.release()
 	sc.reset()
-	src := string(record)
-	d := decoder{src: src, pos: start, sc: sc, ev: ev, base: len(ev.Fields)}
+	d := decoder{src: src, pos: start, sc: sc}
 	d.skipSpace()
 	if d.pos >= len(src) || src[d.pos] != '{' {
 		return d.fail("top-level value is not an object")
@@ -161,12 +203,14 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		}
 	}
 	if !ok {
-		clear(ev.Fields[d.base:])
-		ev.Fields = ev.Fields[:d.base]
 		return d.err
 	}
-	d.resolve()
-	finish(src, d.stamp, meta, ev)
+	extra := opts.Extra
+	if !opts.NoCommon {
+		extra += 2 // event.created and event.original
+	}
+	d.resolve(ev, extra)
+	finish(src, d.stamp, meta, ev, !opts.NoCommon)
 	return nil
 }
 
@@ -373,7 +417,7 @@ func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bo
 		d.stamp = v // kept out of Fields: it becomes Event.Time
 		return
 	}
-	sc, ev := d.sc, d.ev
+	sc := d.sc
 	name := sc.path[:pathLen]
 	if 2*(len(sc.slots)+1) > len(sc.table) {
 		sc.grow()
@@ -393,7 +437,7 @@ func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bo
 				sl.end = int32(len(sc.names))
 			}
 			sc.slots = append(sc.slots, sl)
-			ev.Fields = append(ev.Fields, event.Field{Name: fname, Value: v})
+			sc.fields = append(sc.fields, event.Field{Name: fname, Value: v})
 			var acc []event.Value
 			if group != 0 {
 				acc = append(make([]event.Value, 0, 4), v)
@@ -414,7 +458,7 @@ func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bo
 		default:
 			sl.group = 0
 			sc.arrs[k] = nil
-			ev.Fields[d.base+k].Value = v
+			sc.fields[k].Value = v
 		}
 		return
 	}
@@ -424,7 +468,7 @@ func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bo
 func (d *decoder) sameName(k int, name []byte) bool {
 	sl := &d.sc.slots[k]
 	if sl.off < 0 {
-		return d.ev.Fields[d.base+k].Name == string(name)
+		return d.sc.fields[k].Name == string(name)
 	}
 	return string(d.sc.names[sl.off:sl.end]) == string(name)
 }
@@ -449,15 +493,16 @@ func (sc *scratch) grow() {
 }
 
 // resolve gives fields their names from the scratch buffer (one string for
-// all) and their folded arrays.
-func (d *decoder) resolve() {
-	sc, ev := d.sc, d.ev
+// all) and their folded arrays, and appends them to ev.Fields, which it
+// grows once to hold them and extra more.
+func (d *decoder) resolve(ev *event.Event, extra int) {
+	sc := d.sc
 	names := ""
 	if len(sc.names) > 0 {
 		names = string(sc.names)
 	}
 	for k := range sc.slots {
-		f := &ev.Fields[d.base+k]
+		f := &sc.fields[k]
 		if sl := &sc.slots[k]; sl.off >= 0 {
 			f.Name = names[sl.off:sl.end]
 		}
@@ -465,6 +510,7 @@ func (d *decoder) resolve() {
 			f.Value = event.Array(acc...)
 		}
 	}
+	ev.Fields = append(slices.Grow(ev.Fields, len(sc.fields)+extra), sc.fields...)
 }
 
 // strSafe marks bytes that can be copied as they are inside a JSON string.
@@ -681,9 +727,9 @@ var timeFields = [...]string{"event.created", "event.start", "event.end", "event
 // fallbackTimeKeys are tried in order for @timestamp when it is absent.
 var fallbackTimeKeys = [...]string{"timestamp", "time", "eventTime", "ts", "date"}
 
-// finish types well-known fields and sets @timestamp, event.created and
-// event.original.
-func finish(src string, stamp event.Value, meta *parse.Meta, ev *event.Event) {
+// finish types well-known fields and sets @timestamp and, with common,
+// event.created and event.original.
+func finish(src string, stamp event.Value, meta *parse.Meta, ev *event.Event, common bool) {
 	loc := meta.Loc()
 	haveTime, haveCreated, haveOriginal := false, false, false
 	if t, ok := timeOf(stamp, loc, unitMillis); ok {
@@ -739,6 +785,9 @@ func finish(src string, stamp event.Value, meta *parse.Meta, ev *event.Event) {
 	}
 	if !haveTime && !received.IsZero() {
 		ev.Time = received.UnixNano()
+	}
+	if !common {
+		return
 	}
 	if !haveCreated && !received.IsZero() {
 		ev.Fields = append(ev.Fields, event.Field{Name: event.FieldCreated, Value: event.Time(received)})
