@@ -82,9 +82,9 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 			return &parse.SyntaxError{Format: Name, Offset: i,
 				Msg: fmt.Sprintf("%s wrapper holds %d records; decode it as a whole input", w.name(), n)}
 		}
-		return decodeSpan(s, one, record, meta, ev)
+		return decodeSpan(s, one, s, 0, meta, ev)
 	}
-	return decodeObject(s, &top, record, meta, ev)
+	return decodeObject(s, &top, s, meta, ev)
 }
 
 // DecodeAll decodes a whole input: a CloudTrail S3 log object
@@ -92,6 +92,9 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 // {"QueryResultRows":[[{col:val},…],…]}, a JSON array of records, one
 // (possibly pretty-printed) record, or NDJSON with a record a line. Records
 // that do not decode are emitted as pipeline_error events.
+//
+// Each record is copied once into a string that its event's strings share,
+// so that an event keeps its own record alive, not the whole input.
 func DecodeAll(data []byte, meta *parse.Meta, emit func(*event.Event) error) error {
 	s := string(data)
 	i := skipSpace(s, skipBOM(s))
@@ -149,9 +152,12 @@ func DecodeAll(data []byte, meta *parse.Meta, emit func(*event.Event) error) err
 	return nil
 }
 
+// emitOne decodes the record s[sp.start:sp.end] (raw is its bytes) of a
+// whole input and emits its event.
 func emitOne(s string, sp span, raw []byte, meta *parse.Meta, emit func(*event.Event) error) error {
 	ev := new(event.Event)
-	if err := decodeSpan(s, sp, raw, meta, ev); err != nil {
+	rs := string(raw)
+	if err := decodeSpan(rs, span{0, len(rs), sp.row}, rs, sp.start, meta, ev); err != nil {
 		ev = event.NewPipelineError(raw, err.Error(), received(meta))
 	}
 	return emit(ev)
@@ -201,17 +207,19 @@ func (w wrapper) each(s string, fn func(span)) {
 	elements(s, w.v0, func(v0, v1 int) { fn(span{v0, v1, w.kind == wrapLake}) })
 }
 
-// decodeSpan decodes one record of a wrapper; raw is its bytes.
-func decodeSpan(s string, sp span, raw []byte, meta *parse.Meta, ev *event.Event) error {
+// decodeSpan decodes one record of a wrapper; orig, the record's text,
+// becomes event.original. off is the offset of s in the input, added to the
+// offsets of the errors about the record's place in it.
+func decodeSpan(s string, sp span, orig string, off int, meta *parse.Meta, ev *event.Event) error {
 	if !sp.row {
 		if s[sp.start] != '{' {
-			return &parse.SyntaxError{Format: Name, Offset: sp.start, Msg: "record is not a JSON object"}
+			return &parse.SyntaxError{Format: Name, Offset: off + sp.start, Msg: "record is not a JSON object"}
 		}
 		top := scanTop(s, sp.start)
 		if !top.ok {
-			return &parse.SyntaxError{Format: Name, Offset: top.end, Msg: "record is not a well-formed JSON object"}
+			return &parse.SyntaxError{Format: Name, Offset: off + top.end, Msg: "record is not a well-formed JSON object"}
 		}
-		return decodeObject(s, &top, raw, meta, ev)
+		return decodeObject(s, &top, orig, meta, ev)
 	}
 	// A Lake row is an array of one-member objects: join their members into
 	// one object.
@@ -236,15 +244,15 @@ func decodeSpan(s string, sp span, raw []byte, meta *parse.Meta, ev *event.Event
 		n++
 	})
 	if bad || s[sp.start] != '[' {
-		return &parse.SyntaxError{Format: Name, Offset: sp.start, Msg: "CloudTrail Lake row is not an array of objects"}
+		return &parse.SyntaxError{Format: Name, Offset: off + sp.start, Msg: "CloudTrail Lake row is not an array of objects"}
 	}
 	b.WriteByte('}')
 	obj := b.String()
 	top := scanTop(obj, 0)
 	if !top.ok {
-		return &parse.SyntaxError{Format: Name, Offset: sp.start, Msg: "CloudTrail Lake row does not join into a JSON object"}
+		return &parse.SyntaxError{Format: Name, Offset: off + sp.start, Msg: "CloudTrail Lake row does not join into a JSON object"}
 	}
-	return decodeObject(obj, &top, raw, meta, ev)
+	return decodeObject(obj, &top, orig, meta, ev)
 }
 
 // rawObjects are record members also kept whole, as JSON text, because
@@ -307,9 +315,9 @@ func scanTop(s string, i int) topInfo {
 }
 
 // decodeObject decodes the record object scanned as top (s[top.start:
-// top.end]) into ev; raw (the bytes the record came from, or that wrap it)
-// becomes event.original.
-func decodeObject(s string, top *topInfo, raw []byte, meta *parse.Meta, ev *event.Event) error {
+// top.end]) into ev; orig (the text the record came from, or that wraps it)
+// becomes event.original. The event's strings share s and orig.
+func decodeObject(s string, top *topInfo, orig string, meta *parse.Meta, ev *event.Event) error {
 	inner := s[top.start:top.end]
 	isEnv, env := top.isEnv, top.env
 	raws := top.raws
@@ -321,8 +329,18 @@ func decodeObject(s string, top *topInfo, raw []byte, meta *parse.Meta, ev *even
 		inner, raws = s[d.start:d.end], d.raws
 	}
 
+	// Fields is allocated once, with room for what is added below.
+	extra := 2 + maxECSFields + pipelineFields // 2: event.created, event.original
+	for _, r := range raws {
+		if r != "" {
+			extra++
+		}
+	}
+	if isEnv {
+		extra += envFields
+	}
 	base := len(ev.Fields)
-	if err := jsonl.Decode([]byte(inner), meta, ev); err != nil {
+	if err := jsonl.DecodeString(inner, meta, ev, jsonl.Options{Extra: extra, NoCommon: true}); err != nil {
 		clear(ev.Fields[base:])
 		ev.Fields = ev.Fields[:base]
 		if se, ok := err.(*parse.SyntaxError); ok {
@@ -348,16 +366,15 @@ func decodeObject(s string, top *topInfo, raw []byte, meta *parse.Meta, ev *even
 		ev.Fields = ev.Fields[:base]
 		return &parse.SyntaxError{Format: Name, Offset: 0, Msg: "not a CloudTrail record: no eventSource or eventName"}
 	}
-	for k, name := range rawObjects {
+	for k, name := range rawObjectFields {
 		if raws[k] != "" {
-			add(ev, Prefix+name, event.String(raws[k]))
+			add(ev, name, event.String(raws[k]))
 		}
 	}
 	if isEnv {
-		for _, kv := range [...][2]string{{"id", env.id}, {"detail-type", env.detailType}, {"source", env.source},
-			{"time", env.time}, {"region", env.region}, {"account", env.account}} {
-			if kv[1] != "" {
-				add(ev, eventBridgePrefix+kv[0], event.String(kv[1]))
+		for k, v := range [envFields]string{env.id, env.detailType, env.source, env.time, env.region, env.account} {
+			if v != "" {
+				add(ev, envFieldNames[k], event.String(v))
 			}
 		}
 		if r.region == "" {
@@ -375,10 +392,38 @@ func decodeObject(s string, top *topInfo, raw []byte, meta *parse.Meta, ev *even
 	} else if t, ok := normalize.ParseTimestamp(env.time, time.UTC); ok {
 		ev.Time = t.UnixNano()
 	}
-	parse.SetCommon(ev, raw, meta)
+	// What parse.SetCommon sets, appended: the record's own fields of
+	// these names were dropped above.
+	if meta != nil && !meta.Received.IsZero() {
+		add(ev, event.FieldCreated, event.Time(meta.Received))
+	}
+	add(ev, event.FieldOriginal, event.String(orig))
 	r.ecs(ev)
 	return nil
 }
+
+// rawObjectFields are the names of the rawObjects fields.
+var rawObjectFields = func() (names [len(rawObjects)]string) {
+	for k, name := range rawObjects {
+		names[k] = Prefix + name
+	}
+	return names
+}()
+
+// envFieldNames are the names of the EventBridge envelope fields, in the
+// order they are added.
+var envFieldNames = [envFields]string{eventBridgePrefix + "id", eventBridgePrefix + "detail-type",
+	eventBridgePrefix + "source", eventBridgePrefix + "time", eventBridgePrefix + "region", eventBridgePrefix + "account"}
+
+// Field counts for sizing Fields.
+const (
+	// envFields is the number of EventBridge envelope fields.
+	envFields = 6
+	// pipelineFields is room for what the ingest pipeline adds to every
+	// event (input.type, log.source.address), so that those appends do
+	// not copy the whole slice.
+	pipelineFields = 2
+)
 
 // add appends a field known not to be set yet.
 func add(ev *event.Event, name string, v event.Value) {

@@ -65,7 +65,10 @@ func (r *rec) note(name string, v event.Value) {
 	}
 }
 
-// ecs sets the ECS fields of the record.
+// maxECSFields is the most fields ecs adds.
+const maxECSFields = 20
+
+// ecs sets the ECS fields of the record (maxECSFields at most).
 func (r *rec) ecs(ev *event.Event) {
 	add(ev, event.FieldKind, event.String("event"))
 	add(ev, event.FieldModule, event.String("aws"))
@@ -75,7 +78,7 @@ func (r *rec) ecs(ev *event.Event) {
 	add(ev, event.FieldOutcome, event.String(r.outcome()))
 	cats, typ := r.categorize()
 	add(ev, event.FieldCategory, cats)
-	add(ev, event.FieldType, event.Array(event.String(typ)))
+	add(ev, event.FieldType, typeValue(typ))
 	add(ev, "cloud.provider", event.String("aws"))
 	if r.region != "" {
 		add(ev, "cloud.region", event.String(r.region))
@@ -83,32 +86,85 @@ func (r *rec) ecs(ev *event.Event) {
 	if acct := cmp(r.recipientAccountID, r.accountID); acct != "" {
 		add(ev, "cloud.account.id", event.String(acct))
 	}
+	// related.ip, related.user and user.roles share one allocation. They
+	// are built here as normalize.AddRelatedIP and AddRelatedUser would
+	// build them (the record's own fields are all under Prefix).
+	var arrs arrays
 	if r.sourceIP != "" {
 		add(ev, "source.address", event.String(r.sourceIP))
 		if ip, ok := normalize.IPValue(r.sourceIP); ok {
 			add(ev, event.FieldSourceIP, ip)
-			normalize.AddRelatedIP(ev, ip)
+			add(ev, event.FieldRelatedIP, arrs.of(ip))
 		}
 	}
 	if r.userAgent != "" {
 		add(ev, "user_agent.original", event.String(r.userAgent))
 	}
-	if name := r.userName(); name != "" {
+	name, target := r.userName(), ""
+	if r.targetUser != "" && r.eventSource == "iam.amazonaws.com" {
+		target = r.targetUser
+	}
+	if name != "" {
 		add(ev, event.FieldUserName, event.String(name))
-		normalize.AddRelatedUser(ev, name)
+		if target != "" && target != name {
+			add(ev, event.FieldRelatedUser, arrs.of(event.String(name), event.String(target)))
+		} else {
+			add(ev, event.FieldRelatedUser, arrs.of(event.String(name)))
+		}
 	}
 	if r.idPrincipalID != "" {
 		add(ev, "user.id", event.String(r.idPrincipalID))
 	}
 	if r.idType == "AssumedRole" {
 		if role := roleName(r.idArn); role != "" {
-			add(ev, "user.roles", event.Array(event.String(role)))
+			add(ev, "user.roles", arrs.of(event.String(role)))
 		}
 	}
-	if r.targetUser != "" && r.eventSource == "iam.amazonaws.com" {
-		add(ev, "user.target.name", event.String(r.targetUser))
-		normalize.AddRelatedUser(ev, r.targetUser)
+	if target != "" {
+		add(ev, "user.target.name", event.String(target))
+		if name == "" {
+			add(ev, event.FieldRelatedUser, arrs.of(event.String(target)))
+		}
 	}
+}
+
+// arrays hands out the small array values of one event from one backing
+// array. Each value's slice is capped at its length, so the values stay
+// independent.
+type arrays struct{ buf []event.Value }
+
+func (a *arrays) of(vs ...event.Value) event.Value {
+	if cap(a.buf)-len(a.buf) < len(vs) {
+		a.buf = make([]event.Value, 0, max(4, len(vs)))
+	}
+	i := len(a.buf)
+	a.buf = append(a.buf, vs...)
+	return event.Array(a.buf[i:len(a.buf):len(a.buf)]...)
+}
+
+// Shared category and type values (values are immutable).
+var (
+	catAuthentication = event.Array(event.String("authentication"))
+	catIAM            = event.Array(event.String("iam"))
+	catFile           = event.Array(event.String("file"))
+	catAPI            = event.Array(event.String("api"))
+	catNetworkConfig  = event.Array(event.String("network"), event.String("configuration"))
+	catAPIConfig      = event.Array(event.String("api"), event.String("configuration"))
+	typeValues        = func() map[string]event.Value {
+		m := make(map[string]event.Value)
+		for _, t := range [...]string{"access", "creation", "deletion", "change", "info", "start", "user", "group"} {
+			m[t] = event.Array(event.String(t))
+		}
+		return m
+	}()
+)
+
+// typeValue returns event.type for typ: one of the shared values.
+func typeValue(typ string) event.Value {
+	if v, ok := typeValues[typ]; ok {
+		return v
+	}
+	return event.Array(event.String(typ))
 }
 
 func cmp(a, b string) string {
@@ -223,15 +279,14 @@ func (r *rec) categorize() (event.Value, string) {
 			typ = "access"
 		}
 	}
-	one := func(c string) event.Value { return event.Array(event.String(c)) }
 	switch {
 	case src == "signin.amazonaws.com":
 		if name == "ConsoleLogin" || strings.HasPrefix(name, "SwitchRole") {
-			return one("authentication"), "start"
+			return catAuthentication, "start"
 		}
-		return one("authentication"), "info"
+		return catAuthentication, "info"
 	case src == "sts.amazonaws.com" && (strings.HasPrefix(name, "AssumeRole") || name == "GetSessionToken" || name == "GetFederationToken"):
-		return one("authentication"), "start"
+		return catAuthentication, "start"
 	case iamSources[src]:
 		switch {
 		case typ == "access":
@@ -241,20 +296,20 @@ func (r *rec) categorize() (event.Value, string) {
 		case strings.Contains(name, "User") && (typ == "creation" || typ == "deletion"):
 			typ = "user"
 		}
-		return one("iam"), typ
+		return catIAM, typ
 	case src == "s3.amazonaws.com" && (r.eventCategory == "Data" || strings.Contains(name, "Object") ||
 		strings.Contains(name, "MultipartUpload") || name == "UploadPart" || name == "UploadPartCopy"):
 		if typ == "info" {
 			typ = "access"
 		}
-		return one("file"), typ
+		return catFile, typ
 	case src == "ec2.amazonaws.com" && typ != "access" && typ != "info" && containsAny(name, ec2Network[:]):
-		return event.Array(event.String("network"), event.String("configuration")), typ
+		return catNetworkConfig, typ
 	}
 	if typ == "creation" || typ == "deletion" || typ == "change" {
-		return event.Array(event.String("api"), event.String("configuration")), typ
+		return catAPIConfig, typ
 	}
-	return one("api"), typ
+	return catAPI, typ
 }
 
 func containsAny(s string, subs []string) bool {
