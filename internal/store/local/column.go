@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shoseki/shoseki/internal/event"
 )
@@ -74,32 +75,73 @@ type columnEncoder struct {
 	// substrings of ref (strSubstr): ids that the original holds verbatim.
 	refSuffix bool
 	substrOK  bool
+	// at holds, per row, where substrings found the value in ref (-1: not
+	// found), for substrSection.
+	at []int32
+	// covered counts the rows of a suffix or substring section whose
+	// value sits in ref between token boundaries: its tokens are tokens of
+	// ref, which the block's index holds. Those rows are left out of
+	// distinct (and so out of the column's own bloom filter).
+	covered int
 }
 
 // substrSample is how many values substringsOf tries before deciding.
 const substrSample = 32
 
-// substringsOf reports whether vals (every row a string) are mostly found
-// verbatim in the same rows' strings of ref. It samples the first values
-// first, so that columns of other content are turned down cheaply.
-func substringsOf(vals, ref []event.Value) bool {
+// substrings reports whether vals (every row a string) are mostly found
+// verbatim in the same rows' strings of ref, recording where in c.at. It
+// samples the first values first, so that columns of other content are
+// turned down cheaply.
+func (c *columnEncoder) substrings(vals, ref []event.Value) bool {
 	if len(ref) != len(vals) {
 		return false
 	}
-	hits := 0
+	c.at = c.at[:0]
+	hits, prev := 0, 0
 	for i, v := range vals {
 		r := ref[i]
 		if r.Type() != event.TypeString {
 			return false
 		}
-		if len(v.Str()) >= 4 && strings.Contains(r.Str(), v.Str()) {
-			hits++
+		at := -1
+		if str := v.Str(); len(str) > 0 {
+			at = indexNear(r.Str(), str, prev)
+		}
+		c.at = append(c.at, int32(at))
+		if at >= 0 {
+			prev = at
+			if len(v.Str()) >= 4 {
+				hits++
+			}
 		}
 		if i+1 == substrSample && hits < substrSample*9/10 {
 			return false
 		}
 	}
 	return hits >= len(vals)*9/10
+}
+
+// indexNear is strings.Index(s, sub), except that it looks from a little
+// before hint first: rows of a stream hold a field at about the same
+// offset, and any occurrence will do.
+func indexNear(s, sub string, hint int) int {
+	from := max(hint-64, 0)
+	if from >= len(s) {
+		return strings.Index(s, sub)
+	}
+	if i := strings.Index(s[from:], sub); i >= 0 {
+		return from + i
+	}
+	return strings.Index(s[:min(from+len(sub)-1, len(s))], sub)
+}
+
+// atTokenBounds reports whether s[i:j] starts and ends at token
+// boundaries of s (an ASCII byte that is not a word byte, or the end of
+// s): then its tokens, and pairs of adjacent tokens, are also those of s,
+// by ASCII and by Unicode tokenization alike.
+func atTokenBounds(s string, i, j int) bool {
+	sep := func(c byte) bool { return c < utf8.RuneSelf && !wordByte[c] }
+	return (i == 0 || sep(s[i-1])) && (j == len(s) || sep(s[j]))
 }
 
 // suffixesOf reports whether vals (every row a string) are mostly
@@ -161,6 +203,7 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []
 	present = n - seen[event.TypeNull]
 	c.present, c.strings = present, seen[event.TypeString]+seen[event.TypeIP]
 	c.distinct = c.distinct[:0]
+	c.covered = 0
 	var flags byte
 	c.timeDelta = seen[event.TypeTime] > 0 && timesByDelta(vals, times)
 	if c.timeDelta {
@@ -298,7 +341,7 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 					}
 				}
 			}
-		} else if t == event.TypeString && c.substrOK && substringsOf(vals, c.ref) {
+		} else if t == event.TypeString && c.substrOK && c.substrings(vals, c.ref) {
 			return c.substrSection(vals)
 		} else {
 			s = append(s, strRaw)
@@ -374,8 +417,12 @@ func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
 	first, prev := true, ""
 	for i, v := range vals {
 		str := v.Str()
-		if len(str) > 0 && strings.HasSuffix(c.ref[i].Str(), str) {
+		if r := c.ref[i].Str(); len(str) > 0 && strings.HasSuffix(r, str) {
 			s = binary.AppendUvarint(s, uint64(len(str))+1)
+			if atTokenBounds(r, len(r)-len(str), len(r)) {
+				c.covered++
+				continue
+			}
 		} else {
 			s = append(s, 0)
 			c.idx = append(c.idx, uint32(i))
@@ -399,25 +446,32 @@ func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
 // c.ref: u8 strSubstr, uvarint ref column, per value uvarint k (0: the
 // value is a literal, else it is the row's ref value from byte k-1) and,
 // when k > 0, uvarint length; then the literals' uvarint lengths and their
-// bytes. c.distinct is already set.
+// bytes. c.at holds the offsets that substrings found.
 func (c *columnEncoder) substrSection(vals []event.Value) []byte {
 	s := c.sec[event.TypeString][:0]
 	s = append(s, strSubstr)
 	s = binary.AppendUvarint(s, uint64(c.refCol))
 	c.idx = c.idx[:0]
+	c.distinct = c.distinct[:0]
+	first, prev := true, ""
 	for i, v := range vals {
 		str := v.Str()
-		at := -1
-		if len(str) > 0 {
-			at = strings.Index(c.ref[i].Str(), str)
-		}
+		at := int(c.at[i])
 		if at < 0 {
 			s = append(s, 0)
 			c.idx = append(c.idx, uint32(i))
-			continue
+		} else {
+			s = binary.AppendUvarint(s, uint64(at)+1)
+			s = binary.AppendUvarint(s, uint64(len(str)))
+			if atTokenBounds(c.ref[i].Str(), at, at+len(str)) {
+				c.covered++
+				continue
+			}
 		}
-		s = binary.AppendUvarint(s, uint64(at)+1)
-		s = binary.AppendUvarint(s, uint64(len(str)))
+		if first || str != prev {
+			c.distinct = append(c.distinct, str)
+			first, prev = false, str
+		}
 	}
 	for _, i := range c.idx {
 		s = binary.AppendUvarint(s, uint64(len(vals[i].Str())))

@@ -43,7 +43,38 @@ func (x *blockIndex) MayContainToken(field, token string) bool {
 		return true
 	}
 	e := x.entry(field)
-	return e != nil && x.p.bloomHas(e, hashToken(token), &x.bytes)
+	return e != nil && x.has(e, hashToken(token))
+}
+
+// has probes e's bloom filter and, for a column whose rows stored by
+// reference are indexed in column 0's filter (numCovered), that one too.
+func (x *blockIndex) has(e *colEntry, h uint64) bool {
+	if x.p.bloomHas(e, h, &x.bytes) {
+		return true
+	}
+	if e.num&numCovered == 0 {
+		return false
+	}
+	o := x.b.col(0)
+	return o == nil || x.p.bloomHas(o, h, &x.bytes)
+}
+
+// coveredValue reports whether a covered column (numCovered) may hold
+// lower in a row indexed only through column 0: every token of it must be
+// there (a value without tokens cannot be ruled out).
+func (x *blockIndex) coveredValue(e *colEntry, lower string) bool {
+	if e.num&numCovered == 0 {
+		return false
+	}
+	o := x.b.col(0)
+	if o == nil {
+		return true
+	}
+	ok := true
+	filter.EachToken(lower, func(tok string) {
+		ok = ok && x.p.bloomHas(o, hashToken(tok), &x.bytes)
+	})
+	return ok
 }
 
 func (x *blockIndex) MayContainValue(field, lower string) bool {
@@ -62,7 +93,7 @@ func (x *blockIndex) MayContainValue(field, lower string) bool {
 	if e == nil {
 		return false
 	}
-	if x.p.bloomHas(e, hashValue(lower), &x.bytes) {
+	if x.p.bloomHas(e, hashValue(lower), &x.bytes) || x.coveredValue(e, lower) {
 		return true
 	}
 	// An address matches its canonical form ("::ffff:1.2.3.4" = "1.2.3.4").
@@ -219,16 +250,23 @@ func (p *bigramPlan) mayMatch(x *blockIndex) bool {
 		if e == nil {
 			continue
 		}
-		ok := true
-		for _, pr := range p.pairs {
-			if !x.p.bloomHas(e, hashBigram(pr[0], pr[1]), &x.bytes) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if x.allPairs(e, p.pairs) {
 			return true
+		}
+		if e.num&numCovered != 0 {
+			if o := x.b.col(0); o == nil || x.allPairs(o, p.pairs) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+func (x *blockIndex) allPairs(e *colEntry, pairs [][2]string) bool {
+	for _, pr := range pairs {
+		if !x.p.bloomHas(e, hashBigram(pr[0], pr[1]), &x.bytes) {
+			return false
+		}
+	}
+	return true
 }

@@ -25,7 +25,11 @@ import (
 // meta.json, index.bin, values.bin and bloom.bin. See docs/format/parts.md.
 
 const (
-	partFormat     = 1
+	// partFormat is written in meta.json. Format 2 added the numCovered
+	// flag (a reader of format 1 would prune such columns wrongly); format
+	// 1 parts are still read.
+	partFormat     = 2
+	minPartFormat  = 1
 	indexMagic     = "SKIDX\x00\x00\x01"
 	metaFile       = "meta.json"
 	indexFile      = "index.bin"
@@ -36,6 +40,8 @@ const (
 	maxIndexRaw    = 1 << 30
 	numHas         = 1
 	numPure        = 2
+	numCovered     = 4 // rows stored by reference to column 0 at token boundaries are indexed only there
+	numFlags       = numHas | numPure | numCovered
 	streamField    = event.FieldDataset
 	tmpPrefix      = ".tmp-"
 	trashPrefix    = ".trash-"
@@ -513,6 +519,9 @@ func (wk *colWorker) encodeColumn(j *colJob, text bool, times []int64, enc *zstd
 	if !nr.impure {
 		ce.num |= numPure
 	}
+	if wk.enc.covered > 0 && j.ref != nil && j.ref.id == 0 {
+		ce.num |= numCovered
+	}
 	j.ce = ce
 }
 
@@ -743,6 +752,9 @@ func decodeIndex(data []byte, valuesSize, bloomSize int64) (cols []string, block
 			id := d.uvarint()
 			vl, rl, bl := d.uvarint(), d.uvarint(), d.uvarint()
 			c.num = d.byte()
+			if c.num&^numFlags != 0 && d.err == nil {
+				return nil, nil, formatErr("block %d: column flags %#x", i, c.num)
+			}
 			if c.num&numHas != 0 {
 				c.min = math.Float64frombits(d.u64())
 				c.max = math.Float64frombits(d.u64())
@@ -812,7 +824,7 @@ func openPart(fsys vfs.FS, dir string) (*part, error) {
 	if err := json.Unmarshal(data, &p.meta); err != nil {
 		return nil, corruptf(filepath.Join(dir, metaFile), -1, "bad part metadata: %v", err)
 	}
-	if p.meta.Format != partFormat {
+	if p.meta.Format < minPartFormat || p.meta.Format > partFormat {
 		return nil, corruptf(filepath.Join(dir, metaFile), -1, "unknown part format %d", p.meta.Format)
 	}
 	id, err := strconv.ParseUint(filepath.Base(dir), 16, 64)
