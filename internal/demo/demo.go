@@ -27,6 +27,10 @@ type Generator struct {
 	from, to time.Time
 	loc      *time.Location
 	seq      int
+	// ordered, when > 0, is the number of records the caller will take:
+	// timestamps then advance through [from, to) in arrival order, as a
+	// live feed's do, with a few seconds of jitter.
+	ordered int
 
 	// A brute-force campaign in progress: one address trying passwords
 	// every few seconds.
@@ -73,11 +77,22 @@ func (g *Generator) externalIP() string {
 	return fmt.Sprintf("%d.%d.%d.%d", 11+g.rng.IntN(180), g.rng.IntN(256), g.rng.IntN(256), 1+g.rng.IntN(254))
 }
 
+// InOrder makes the next n records arrive in time order (each stamped at
+// its share of the span, give or take up to two seconds of jitter), like a
+// live feed, instead of at random instants across the span (a backfill).
+func (g *Generator) InOrder(n int) { g.ordered = n }
+
 // Next returns the next record.
 func (g *Generator) Next() Record {
 	g.seq++
 	span := g.to.Sub(g.from)
-	t := g.from.Add(time.Duration(g.rng.Int64N(int64(span))))
+	var t time.Time
+	if g.ordered > 0 {
+		at := time.Duration(float64(span) * float64(g.seq-1) / float64(g.ordered))
+		t = g.from.Add(min(max(at+time.Duration(g.rng.Int64N(int64(4*time.Second)))-2*time.Second, 0), span-1))
+	} else {
+		t = g.from.Add(time.Duration(g.rng.Int64N(int64(span))))
+	}
 	if g.campaignLeft == 0 && g.rng.IntN(2000) == 0 {
 		g.campaignLeft, g.campaignAt, g.campaignIP = 30+g.rng.IntN(30), t, g.pick(attackers)
 	}
