@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/parse"
 	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
@@ -41,4 +42,40 @@ func BenchmarkDecodeLoghub(b *testing.B) {
 	lines := parsetest.ReadLines(b, parsetest.SharedData(b, "loghub/OpenSSH/OpenSSH_2k.log"))
 	lines = append(lines, parsetest.ReadLines(b, parsetest.SharedData(b, "loghub/Linux/Linux_2k.log"))...)
 	parsetest.BenchmarkLines(b, Decode, benchMeta, lines)
+}
+
+// BenchmarkDecodeAuthLogFresh decodes the auth.log lines into a fresh event
+// each time, as the server does (the event goes to the store), so that the
+// growth of Fields is counted.
+func BenchmarkDecodeAuthLogFresh(b *testing.B) {
+	benchmarkFresh(b, typicalAuthLog)
+}
+
+// BenchmarkDecodeLoghubFresh decodes the loghub samples into fresh events.
+func BenchmarkDecodeLoghubFresh(b *testing.B) {
+	lines := parsetest.ReadLines(b, parsetest.SharedData(b, "loghub/OpenSSH/OpenSSH_2k.log"))
+	lines = append(lines, parsetest.ReadLines(b, parsetest.SharedData(b, "loghub/Linux/Linux_2k.log"))...)
+	benchmarkFresh(b, lines)
+}
+
+// benchmarkFresh decodes lines round robin, each into a new event that
+// then gets the fields the ingest pipeline adds (input.type), as in the
+// server.
+func benchmarkFresh(b *testing.B, lines [][]byte) {
+	b.ReportAllocs()
+	total := 0
+	for _, l := range lines {
+		total += len(l)
+	}
+	b.SetBytes(int64(total / len(lines)))
+	n := 0
+	for b.Loop() {
+		ev := new(event.Event)
+		if err := Decode(lines[n%len(lines)], benchMeta, ev); err != nil {
+			b.Fatal(err)
+		}
+		ev.SetString(event.FieldInputType, "http")
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }

@@ -1,7 +1,9 @@
 package syslog
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
@@ -116,15 +118,41 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		return parse.ErrEmpty
 	}
 	src := string(record)
-	d := decoder{src: src[:end], meta: meta, ev: ev, base: len(ev.Fields)}
-	if err := d.decode(); err != nil {
-		clear(ev.Fields[d.base:])
-		ev.Fields = ev.Fields[:d.base]
-		return err
+	// The fields are collected in a pooled event and copied to ev in one
+	// allocation of the right size: appending to a fresh event would grow
+	// Fields five times. The scratch event starts with ev's fields, so that
+	// the program decoders see the event as a whole.
+	sc := scratchPool.Get().(*event.Event)
+	sc.Time = ev.Time
+	sc.Fields = append(sc.Fields[:0], ev.Fields...)
+	d := decoder{src: src[:end], meta: meta, ev: sc, base: len(sc.Fields)}
+	err := d.decode()
+	if err == nil {
+		d.add(event.FieldOriginal, event.String(src))
+		ev.Time = sc.Time
+		ev.Fields = append(slices.Grow(ev.Fields[:0], len(sc.Fields)+pipelineFields), sc.Fields...)
 	}
-	d.add(event.FieldOriginal, event.String(src))
-	return nil
+	clear(sc.Fields)
+	sc.Fields = sc.Fields[:0]
+	if cap(sc.Fields) <= maxScratchFields {
+		scratchPool.Put(sc)
+	}
+	return err
 }
+
+// scratchPool holds the events Decode collects fields in.
+var scratchPool = sync.Pool{New: func() any { return &event.Event{Fields: make([]event.Field, 0, 32)} }}
+
+const (
+	// maxScratchFields bounds the Fields capacity a pooled scratch event
+	// keeps (structured data can make a record's fields many).
+	maxScratchFields = 256
+	// pipelineFields is the room Decode leaves in Fields for what the
+	// ingest pipeline adds to every event (input.type,
+	// log.source.address), so that those appends do not copy the whole
+	// slice.
+	pipelineFields = 2
+)
 
 // decoder holds the state of one Decode call.
 type decoder struct {
