@@ -91,15 +91,14 @@ type scratch struct {
 	slots  []slot
 	table  []int32         // open-addressing hash index into slots, +1
 	fields []event.Field   // the output fields, by slot, until resolve copies them to the event
-	arrs   [][]event.Value // array accumulator of each slot with a group
+	arrs   [][]event.Value // array accumulator of each slot with a group (buffers reused across calls)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func (sc *scratch) reset() {
 	sc.path, sc.names, sc.slots, sc.fields = sc.path[:0], sc.names[:0], sc.slots[:0], sc.fields[:0]
-	clear(sc.arrs)
-	sc.arrs = sc.arrs[:0]
+	sc.arrs = sc.arrs[:0] // release cleared them, keeping their buffers
 	if cap(sc.table) < 64 {
 		sc.table = make([]int32, 64)
 	}
@@ -110,7 +109,9 @@ func (sc *scratch) reset() {
 // release returns sc to the pool without the references it held into the
 // record, so that a pooled scratch keeps no event's strings alive.
 func (sc *scratch) release() {
-	clear(sc.arrs)
+	for _, acc := range sc.arrs[:cap(sc.arrs)] {
+		clear(acc[:cap(acc)])
+	}
 	clear(sc.fields)
 	if cap(sc.names) > 1<<16 || cap(sc.slots) > 4096 {
 		return // do not keep the memory of an outsized record
@@ -438,11 +439,16 @@ func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bo
 			}
 			sc.slots = append(sc.slots, sl)
 			sc.fields = append(sc.fields, event.Field{Name: fname, Value: v})
-			var acc []event.Value
-			if group != 0 {
-				acc = append(make([]event.Value, 0, 4), v)
+			if k := len(sc.arrs); k < cap(sc.arrs) {
+				sc.arrs = sc.arrs[:k+1]
+				sc.arrs[k] = sc.arrs[k][:0]
+			} else {
+				sc.arrs = append(sc.arrs, nil)
 			}
-			sc.arrs = append(sc.arrs, acc)
+			if group != 0 {
+				k := len(sc.arrs) - 1
+				sc.arrs[k] = append(sc.arrs[k], v)
+			}
 			return
 		}
 		sl := &sc.slots[k]
@@ -454,10 +460,10 @@ func (d *decoder) emit(pathLen int, h uint32, group int32, topKey string, top bo
 			sc.arrs[k] = append(sc.arrs[k], v)
 		case group != 0:
 			sl.group = group
-			sc.arrs[k] = append(make([]event.Value, 0, 4), v)
+			sc.arrs[k] = append(sc.arrs[k][:0], v)
 		default:
 			sl.group = 0
-			sc.arrs[k] = nil
+			sc.arrs[k] = sc.arrs[k][:0]
 			sc.fields[k].Value = v
 		}
 		return
@@ -493,21 +499,34 @@ func (sc *scratch) grow() {
 }
 
 // resolve gives fields their names from the scratch buffer (one string for
-// all) and their folded arrays, and appends them to ev.Fields, which it
-// grows once to hold them and extra more.
+// all) and their folded arrays (one backing array for all), and appends
+// them to ev.Fields, which it grows once to hold them and extra more.
 func (d *decoder) resolve(ev *event.Event, extra int) {
 	sc := d.sc
 	names := ""
 	if len(sc.names) > 0 {
 		names = string(sc.names)
 	}
+	elems := 0
+	for k := range sc.slots {
+		if sc.slots[k].group != 0 {
+			elems += len(sc.arrs[k])
+		}
+	}
+	var vals []event.Value
+	if elems > 0 {
+		vals = make([]event.Value, 0, elems)
+	}
 	for k := range sc.slots {
 		f := &sc.fields[k]
-		if sl := &sc.slots[k]; sl.off >= 0 {
+		sl := &sc.slots[k]
+		if sl.off >= 0 {
 			f.Name = names[sl.off:sl.end]
 		}
-		if acc := sc.arrs[k]; acc != nil {
-			f.Value = event.Array(acc...)
+		if sl.group != 0 {
+			i := len(vals)
+			vals = append(vals, sc.arrs[k]...)
+			f.Value = event.Array(vals[i:len(vals):len(vals)]...) // capped: each array its own
 		}
 	}
 	ev.Fields = append(slices.Grow(ev.Fields, len(sc.fields)+extra), sc.fields...)
