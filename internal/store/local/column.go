@@ -76,7 +76,7 @@ type columnEncoder struct {
 	refSuffix bool
 	substrOK  bool
 	// at holds, per row, where substrings found the value in ref (-1: not
-	// found), for substrSection.
+	// found), for substrSection; or whether suffixes found it a suffix.
 	at []int32
 	// covered counts the rows of a suffix or substring section whose
 	// value sits in ref between token boundaries: its tokens are tokens of
@@ -144,23 +144,33 @@ func atTokenBounds(s string, i, j int) bool {
 	return (i == 0 || sep(s[i-1])) && (j == len(s) || sep(s[j]))
 }
 
-// suffixesOf reports whether vals (every row a string) are mostly
-// suffixes of the same rows' strings in ref.
-func suffixesOf(vals, ref []event.Value) bool {
+// suffixes reports whether vals (every row a string) are mostly suffixes
+// of the same rows' strings in ref, recording which in c.at (1 or 0).
+func (c *columnEncoder) suffixes(vals, ref []event.Value) bool {
 	if len(ref) != len(vals) {
 		return false
 	}
+	c.at = c.at[:0]
 	hits := 0
 	for i, v := range vals {
 		r := ref[i]
 		if r.Type() != event.TypeString {
 			return false
 		}
-		if len(v.Str()) > 0 && strings.HasSuffix(r.Str(), v.Str()) {
+		hit := len(v.Str()) > 0 && strings.HasSuffix(r.Str(), v.Str())
+		if hit {
 			hits++
 		}
+		c.at = append(c.at, int32(b2i(hit)))
 	}
 	return hits >= len(vals)*9/10
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // timesByDelta reports whether a column's time values take fewer bytes as
@@ -222,7 +232,7 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []
 		dst = append(dst, bm...)
 	}
 	allStrings := c.ref != nil && present == n && seen[event.TypeString] == n
-	c.suffix = allStrings && c.refSuffix && suffixesOf(vals, c.ref)
+	c.suffix = allStrings && c.refSuffix && c.suffixes(vals, c.ref)
 	c.substrOK = allStrings && !c.refSuffix
 	ntypes := 0
 	var single event.Type
@@ -417,7 +427,7 @@ func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
 	first, prev := true, ""
 	for i, v := range vals {
 		str := v.Str()
-		if r := c.ref[i].Str(); len(str) > 0 && strings.HasSuffix(r, str) {
+		if r := c.ref[i].Str(); c.at[i] == 1 {
 			s = binary.AppendUvarint(s, uint64(len(str))+1)
 			if atTokenBounds(r, len(r)-len(str), len(r)) {
 				c.covered++
