@@ -40,6 +40,13 @@
 // record's bytes exactly (for a wrapper, the record's element; for
 // EventBridge, the whole event).
 //
+// Allocation: each record is converted to a string once; event.original and
+// every field's string share it (so an event from DecodeAll keeps its own
+// record alive, not the whole input). Fields is allocated once, sized for
+// the record's fields, the ECS fields and the ingest pipeline's; category
+// and type values are shared; related.ip, related.user and user.roles share
+// one backing array.
+//
 // Errors: a record that is not one JSON object, or has no eventSource or
 // eventName, is a *parse.SyntaxError; a {"Records":[…]} line holding more
 // than one record is an error for Decode (DecodeAll splits it).

@@ -118,10 +118,21 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		return parse.ErrEmpty
 	}
 	src := string(record)
-	// The fields are collected in a pooled event and copied to ev in one
-	// allocation of the right size: appending to a fresh event would grow
-	// Fields five times. The scratch event starts with ev's fields, so that
-	// the program decoders see the event as a whole.
+	if cap(ev.Fields)-len(ev.Fields) >= directRoom {
+		// An event with room (one reused by the caller): append to it.
+		d := decoder{src: src[:end], meta: meta, ev: ev, base: len(ev.Fields)}
+		if err := d.decode(); err != nil {
+			clear(ev.Fields[d.base:])
+			ev.Fields = ev.Fields[:d.base]
+			return err
+		}
+		d.add(event.FieldOriginal, event.String(src))
+		return nil
+	}
+	// A fresh event: the fields are collected in a pooled event and copied
+	// to ev in one allocation of the right size, where appending to ev
+	// would grow Fields five times. The scratch event starts with ev's
+	// fields, so that the program decoders see the event as a whole.
 	sc := scratchPool.Get().(*event.Event)
 	sc.Time = ev.Time
 	sc.Fields = append(sc.Fields[:0], ev.Fields...)
@@ -144,6 +155,9 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 var scratchPool = sync.Pool{New: func() any { return &event.Event{Fields: make([]event.Field, 0, 32)} }}
 
 const (
+	// directRoom is the room in Fields above which Decode appends to the
+	// event directly: about the most fields a line gives.
+	directRoom = 24
 	// maxScratchFields bounds the Fields capacity a pooled scratch event
 	// keeps (structured data can make a record's fields many).
 	maxScratchFields = 256
