@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/shoseki/shoseki/internal/demo"
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/ingest"
@@ -87,7 +89,8 @@ func BenchmarkFlushDemo(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		dir := b.TempDir()
-		s, err := Open(Options{Dir: dir, NoSync: true, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 40})
+		s, err := Open(Options{Dir: dir, NoSync: true, FlushInterval: time.Hour, FlushEvents: 1 << 30, FlushBytes: 1 << 40,
+			PartCompression: zstd.EncoderLevel(envInt("SHOSEKI_LEVEL", 0))})
 		if err != nil {
 			b.Fatal(err)
 		}
