@@ -144,6 +144,20 @@ func atTokenBounds(s string, i, j int) bool {
 	return (i == 0 || sep(s[i-1])) && (j == len(s) || sep(s[j]))
 }
 
+// sameString is a == b, comparing the last bytes first: neighbouring log
+// lines of one source share long prefixes (a syslog header, a JSON
+// record's first keys), so a plain comparison of two different lines
+// reads through the prefix before it finds them different.
+func sameString(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if n := len(a); n >= 8 && a[n-8:] != b[n-8:] {
+		return false
+	}
+	return a == b
+}
+
 // suffixes reports whether vals (every row a string) are mostly suffixes
 // of the same rows' strings in ref, recording which in c.at (1 or 0).
 func (c *columnEncoder) suffixes(vals, ref []event.Value) bool {
@@ -284,7 +298,7 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 				continue
 			}
 			str := v.Str()
-			if len(c.idx) > 0 && str == prev {
+			if len(c.idx) > 0 && sameString(str, prev) {
 				c.idx = append(c.idx, prevID)
 				continue
 			}
@@ -310,7 +324,7 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 			first, prev := true, ""
 			for _, v := range vals {
 				if v.Type() == t {
-					if str := v.Str(); first || str != prev {
+					if str := v.Str(); first || !sameString(str, prev) {
 						c.distinct = append(c.distinct, str)
 						first, prev = false, str
 					}
@@ -437,7 +451,7 @@ func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
 			s = append(s, 0)
 			c.idx = append(c.idx, uint32(i))
 		}
-		if first || str != prev {
+		if first || !sameString(str, prev) {
 			c.distinct = append(c.distinct, str)
 			first, prev = false, str
 		}
@@ -478,7 +492,7 @@ func (c *columnEncoder) substrSection(vals []event.Value) []byte {
 				continue
 			}
 		}
-		if first || str != prev {
+		if first || !sameString(str, prev) {
 			c.distinct = append(c.distinct, str)
 			first, prev = false, str
 		}
