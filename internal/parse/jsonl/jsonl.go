@@ -109,8 +109,13 @@ func (sc *scratch) reset() {
 // release returns sc to the pool without the references it held into the
 // record, so that a pooled scratch keeps no event's strings alive.
 func (sc *scratch) release() {
-	for _, acc := range sc.arrs[:cap(sc.arrs)] {
-		clear(acc[:cap(acc)])
+	// Only this call's accumulators hold values (the others were cleared
+	// when they were last used), possibly beyond their length after a
+	// restart, hence up to their capacity.
+	for _, acc := range sc.arrs {
+		if cap(acc) > 0 {
+			clear(acc[:cap(acc)])
+		}
 	}
 	clear(sc.fields)
 	if cap(sc.names) > 1<<16 || cap(sc.slots) > 4096 {
