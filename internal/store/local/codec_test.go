@@ -121,6 +121,16 @@ func TestColumnEncodings(t *testing.T) {
 		"ipv6":      func(i int) event.Value { return event.IP(netip.AddrFrom16([16]byte{0x20, 1, 0xd, 0xb8, 15: byte(i)})) },
 		"ints":      func(i int) event.Value { return event.Int(int64(i * i)) },
 		"times":     func(i int) event.Value { return event.TimeNanos(times[i] + int64(i)) },
+		// related.ip and related.user: one-element arrays, encoded as
+		// their elements (colSingletons), some rows absent.
+		"singleton ips": func(i int) event.Value {
+			if i%5 == 0 {
+				return event.Value{}
+			}
+			return event.Array(event.IP(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 1})))
+		},
+		"singleton strings": func(i int) event.Value { return event.Array(event.String(fmt.Sprint("user", i%9))) },
+		"pairs":             func(i int) event.Value { return event.Array(event.String(fmt.Sprint("host", i%3)), event.String("x")) },
 	}
 	for name, gen := range cases {
 		vals := make([]event.Value, n)
@@ -136,6 +146,9 @@ func checkColumn(t *testing.T, name string, vals []event.Value, times []int64) {
 	t.Helper()
 	var enc columnEncoder
 	buf := enc.encode(nil, vals, times)
+	if single := buf[0]&colSingletons != 0; single != strings.HasPrefix(name, "singleton ") {
+		t.Errorf("%s: colSingletons = %v", name, single)
+	}
 	got, err := decodeColumn(buf, times, nil)
 	if err != nil {
 		t.Fatalf("%s: decode: %v", name, err)

@@ -39,6 +39,12 @@ import (
 const (
 	colAllPresent = 1
 	colTimeDelta  = 2 // time values are deltas from the previous time value
+	// colSingletons: every present value is an array of one string or
+	// address (ECS related.ip, related.user); the sections encode those
+	// elements as a column of their own, so they get dictionaries, binary
+	// addresses and references to event.original like any string column.
+	colSingletons = 4
+	colFlags      = colAllPresent | colTimeDelta | colSingletons
 	mixedTypes    = 0xFF
 	strDict       = 0
 	strRaw        = 1
@@ -75,6 +81,7 @@ type columnEncoder struct {
 	// substrings of ref (strSubstr): ids that the original holds verbatim.
 	refSuffix bool
 	substrOK  bool
+	elems []event.Value // the elements of singleton arrays
 	// at holds, per row, where substrings found the value in ref (-1: not
 	// found), for substrSection; or whether suffixes found it a suffix.
 	at []int32
@@ -142,6 +149,25 @@ func indexNear(s, sub string, hint int) int {
 func atTokenBounds(s string, i, j int) bool {
 	sep := func(c byte) bool { return c < utf8.RuneSelf && !wordByte[c] }
 	return (i == 0 || sep(s[i-1])) && (j == len(s) || sep(s[j]))
+}
+
+// singletons reports whether every present value is an array of exactly
+// one string or address (and some value is present).
+func singletons(vals []event.Value) bool {
+	found := false
+	for _, v := range vals {
+		switch v.Type() {
+		case event.TypeNull:
+			continue
+		case event.TypeArray:
+			if es := v.Elems(); len(es) == 1 && (es[0].Type() == event.TypeString || es[0].Type() == event.TypeIP) {
+				found = true
+				continue
+			}
+		}
+		return false
+	}
+	return found
 }
 
 // sameString is a == b, comparing the last bytes first: neighbouring log
@@ -220,6 +246,17 @@ func varintLen(x int64) int {
 func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []byte {
 	n := len(vals)
 	present := 0
+	var flags byte
+	if singletons(vals) {
+		c.elems = resizeValues(c.elems, n)
+		for i, v := range vals {
+			c.elems[i] = event.Value{}
+			if !v.IsNull() {
+				c.elems[i] = v.Elems()[0]
+			}
+		}
+		vals, flags = c.elems, colSingletons
+	}
 	var seen [numTypes]int
 	for _, v := range vals {
 		seen[v.Type()]++
@@ -228,7 +265,6 @@ func (c *columnEncoder) encode(dst []byte, vals []event.Value, times []int64) []
 	c.present, c.strings = present, seen[event.TypeString]+seen[event.TypeIP]
 	c.distinct = c.distinct[:0]
 	c.covered = 0
-	var flags byte
 	c.timeDelta = seen[event.TypeTime] > 0 && timesByDelta(vals, times)
 	if c.timeDelta {
 		flags |= colTimeDelta
@@ -539,8 +575,11 @@ func decodeColumnRef(buf []byte, times []int64, dst []event.Value, ref refResolv
 	dst = resizeValues(dst, rows)
 	d := decoder{b: buf}
 	flags := d.byte()
-	if flags&^(colAllPresent|colTimeDelta) != 0 {
+	if flags&^colFlags != 0 {
 		return nil, formatErr("bad column flags %#x", flags)
+	}
+	if flags&colSingletons != 0 {
+		defer wrapSingletons(dst)
 	}
 	var bm []byte
 	if flags&colAllPresent == 0 {
@@ -657,6 +696,18 @@ func decodeColumnRef(buf []byte, times []int64, dst []event.Value, ref refResolv
 		dst[i] = v
 	}
 	return dst, nil
+}
+
+// wrapSingletons turns the decoded elements of a colSingletons column
+// back into one-element arrays, sharing one backing slice.
+func wrapSingletons(vals []event.Value) {
+	elems := make([]event.Value, 0, len(vals))
+	for i, v := range vals {
+		if !v.IsNull() {
+			elems = append(elems, v)
+			vals[i] = event.Array(elems[len(elems)-1 : len(elems) : len(elems)]...)
+		}
+	}
 }
 
 func resizeValues(dst []event.Value, n int) []event.Value {
