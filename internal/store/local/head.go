@@ -1,7 +1,6 @@
 package local
 
 import (
-	"encoding/binary"
 	"strings"
 	"time"
 
@@ -9,7 +8,7 @@ import (
 )
 
 // memTable holds appended events not yet in a part, in sequence order, in
-// compact form: each committed batch is kept as its zstd-compressed WAL
+// compact form: each committed batch is kept as its S2-compressed WAL
 // payload (a pointer-free byte slice, which the garbage collector does not
 // scan) with its Seq and time range. Searches and flushes decode a record
 // when they need its events. The commit loop appends under the store's
@@ -30,7 +29,7 @@ type headRec struct {
 	firstSeq   uint64
 	n          int
 	minT, maxT int64
-	payload    []byte // encodeWALBatch's output: raw length, then zstd frame
+	payload    []byte // encodeWALBatch's output: raw length, then S2 block
 }
 
 func newMemTable() *memTable { return &memTable{} }
@@ -58,10 +57,7 @@ func (m *memTable) len() int { return m.n }
 // decode returns the record's events with their Seqs. Their strings point
 // into a freshly decompressed buffer, never reused.
 func (r *headRec) decode() ([]*event.Event, error) {
-	if len(r.payload) < 4 {
-		return nil, formatErr("head record of %d bytes", len(r.payload))
-	}
-	raw, err := decompress(walDecoder, r.payload[4:], uint64(binary.LittleEndian.Uint32(r.payload)), maxWALPayload)
+	raw, err := walS2.decompress(r.payload)
 	if err != nil {
 		return nil, err
 	}
@@ -116,10 +112,7 @@ type flushPayload struct {
 // without building the events.
 func (r *headRec) scan(rec int32, rows []flushRow) (flushPayload, []flushRow, error) {
 	var fp flushPayload
-	if len(r.payload) < 4 {
-		return fp, rows, formatErr("head record of %d bytes", len(r.payload))
-	}
-	raw, err := decompress(walDecoder, r.payload[4:], uint64(binary.LittleEndian.Uint32(r.payload)), maxWALPayload)
+	raw, err := walS2.decompress(r.payload)
 	if err != nil {
 		return fp, rows, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/shoseki/shoseki/internal/event"
@@ -24,16 +25,22 @@ import (
 // A segment is a file wal/NNNNNNNNNNNNNNNN.wal (16 hex digits, increasing):
 // an 8-byte magic followed by records. A record is
 //
-//	[len u32][crc32c u32][body: firstSeq u64, payloadLen u32, zstd(payload)]
+//	[len u32][crc32c u32][body: firstSeq u64, payloadLen u32, compressed payload]
 //
 // with len = len(body) and the CRC (Castagnoli) over body. The payload is
 // appendEvents' encoding; the events get Seq firstSeq, firstSeq+1, ...
 // The sequence number sits outside the compressed payload so that callers
 // can compress their batches concurrently, before the single WAL writer
 // assigns sequence numbers in commit order.
+//
+// The magic names the codec of every payload in the segment: version 2
+// (written now) holds S2 blocks, version 1 (written before) zstd frames.
+// A segment is only ever written by one process (a new one starts at each
+// Open), so a WAL left by the previous version replays as it was written.
 
 const (
-	walMagic        = "SKWAL\x00\x00\x01"
+	walMagic        = "SKWAL\x00\x00\x02" // written: S2 payloads
+	walMagicV1      = "SKWAL\x00\x00\x01" // read only: zstd payloads
 	walHeaderLen    = 8
 	walRecHeaderLen = 8
 	// maxWALRecord bounds a record's body and its decompressed payload, so a
@@ -44,38 +51,53 @@ const (
 	walExt        = ".wal"
 )
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+// walCodec is the compression of a segment's record payloads.
+type walCodec uint8
 
-var (
-	walEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(4),
-		zstd.WithLowerEncoderMem(true))
-	walDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxWALPayload), zstd.WithDecodeAllCapLimit(true))
+const (
+	walZstd walCodec = 1 // zstd frame (klauspost, SpeedFastest); read only
+	walS2   walCodec = 2 // S2 block (klauspost/compress/s2)
 )
 
-// encodeWALBatch returns the compressed payload for events; the body is
-// completed by the WAL writer, which prefixes the first sequence number.
+// segmentCodec returns the codec that a segment magic announces.
+func segmentCodec(magic []byte) (walCodec, bool) {
+	switch string(magic) {
+	case walMagic:
+		return walS2, true
+	case walMagicV1:
+		return walZstd, true
+	}
+	return 0, false
+}
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// walDecoder decompresses the zstd payloads of version 1 segments.
+var walDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxWALPayload), zstd.WithDecodeAllCapLimit(true))
+
 var (
 	walPayloads sync.Pool // *[]byte: uncompressed batches being encoded
 	walRecords  sync.Pool // *[]byte: compression scratch
 )
 
+// encodeWALBatch returns the record payload for events, [rawLen u32][S2
+// block]: the body is completed by the WAL writer, which prefixes the first
+// sequence number. The head keeps the result as the batch's compact form.
+//
+// S2 rather than zstd: on log batches it compresses about 3× faster and
+// decompresses about 1.7× faster, for about 1.4× the bytes (see
+// BenchmarkWALCodec); the WAL is written once and read at most once, while
+// its compression sits on every Append.
 func encodeWALBatch(events []*event.Event) ([]byte, error) {
-	size := 8
-	for _, e := range events {
-		size += 12
-		for i := range e.Fields {
-			_, str := e.Fields[i].Value.Raw()
-			size += len(str) + 6
-		}
-	}
 	// The uncompressed payload is scratch: pooled, so that a busy ingest
-	// does not allocate (and fault in) megabytes per batch.
+	// does not allocate (and fault in) megabytes per batch. Its capacity
+	// follows the batches it served; append grows it when one is larger.
 	bp, _ := walPayloads.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
 	}
 	defer walPayloads.Put(bp)
-	p := appendEvents(slices.Grow((*bp)[:0], size+size/8), events)
+	p := appendEvents((*bp)[:0], events)
 	*bp = p
 	if len(p) > maxWALPayload {
 		return nil, fmt.Errorf("batch of %d events encodes to %d bytes, more than the %d a WAL record holds; split it", len(events), len(p), maxWALPayload)
@@ -85,9 +107,19 @@ func encodeWALBatch(events []*event.Event) ([]byte, error) {
 		cp = new([]byte)
 	}
 	defer walRecords.Put(cp)
-	c := binary.LittleEndian.AppendUint32(slices.Grow((*cp)[:0], len(p)/4+64), uint32(len(p)))
-	c = walEncoder.EncodeAll(p, c)
+	// Room for the worst case, so that the encoder never allocates.
+	need := 4 + s2.MaxEncodedLen(len(p))
+	c := slices.Grow((*cp)[:0], need)[:need]
 	*cp = c
+	binary.LittleEndian.PutUint32(c, uint32(len(p)))
+	blk := s2.Encode(c[4:], p)
+	if !expansionOK(uint64(len(p)), len(blk)) {
+		// A batch of near-identical events can compress past what the
+		// reader accepts from a corrupt record (maxExpansion); the
+		// Snappy subset of S2 expands at most ~22×.
+		blk = s2.EncodeSnappy(c[4:], p)
+	}
+	c = c[:4+len(blk)]
 	if len(c)+8 > maxWALRecord {
 		return nil, fmt.Errorf("batch of %d events compresses to %d bytes, more than the %d a WAL record holds; split it", len(events), len(c), maxWALRecord)
 	}
@@ -95,14 +127,50 @@ func encodeWALBatch(events []*event.Event) ([]byte, error) {
 	return slices.Clone(c), nil
 }
 
-// decodeWALBody decodes one record body (after the CRC was checked).
-func decodeWALBody(body []byte) (firstSeq uint64, events []*event.Event, err error) {
+// expansionOK reports whether rawLen bytes may come from n compressed
+// bytes: the bound that decompression enforces against corrupt lengths.
+func expansionOK(rawLen uint64, n int) bool {
+	return rawLen <= maxWALPayload && rawLen <= uint64(n)*maxExpansion+1<<20
+}
+
+// decompress returns the events encoding held by p, a payload compressed
+// with c: [rawLen u32][zstd frame or S2 block]. The result is a fresh
+// buffer, never reused (decoded strings share it).
+func (c walCodec) decompress(p []byte) ([]byte, error) {
+	if len(p) < 4 {
+		return nil, formatErr("WAL payload of %d bytes", len(p))
+	}
+	rawLen, src := binary.LittleEndian.Uint32(p), p[4:]
+	switch c {
+	case walZstd:
+		return decompress(walDecoder, src, uint64(rawLen), maxWALPayload)
+	case walS2:
+		if !expansionOK(uint64(rawLen), len(src)) {
+			return nil, formatErr("declared length %d for %d compressed bytes", rawLen, len(src))
+		}
+		n, err := s2.DecodedLen(src)
+		if err != nil {
+			return nil, formatErr("s2 block header: %v", err)
+		}
+		if uint64(n) != uint64(rawLen) {
+			return nil, formatErr("s2 block of %d bytes, %d declared", n, rawLen)
+		}
+		out, err := s2.Decode(make([]byte, rawLen), src)
+		if err != nil {
+			return nil, formatErr("s2: %v", err)
+		}
+		return out, nil
+	}
+	return nil, formatErr("unknown WAL codec %d", c)
+}
+
+// decodeBody decodes one record body (after the CRC was checked).
+func (c walCodec) decodeBody(body []byte) (firstSeq uint64, events []*event.Event, err error) {
 	if len(body) < walBodyHeader {
 		return 0, nil, formatErr("record body of %d bytes", len(body))
 	}
 	firstSeq = binary.LittleEndian.Uint64(body)
-	rawLen := binary.LittleEndian.Uint32(body[8:])
-	p, err := decompress(walDecoder, body[walBodyHeader:], uint64(rawLen), maxWALPayload)
+	p, err := c.decompress(body[8:])
 	if err != nil {
 		return 0, nil, err
 	}
@@ -119,9 +187,9 @@ func decodeWALBody(body []byte) (firstSeq uint64, events []*event.Event, err err
 	return firstSeq, events, nil
 }
 
-// decodeWALRecord decodes one whole record at the start of b (used by the
-// fuzz target and the reader): it returns the record's length in b.
-func decodeWALRecord(b []byte) (n int, firstSeq uint64, events []*event.Event, err error) {
+// decodeRecord decodes one whole record of a segment written with c at the
+// start of b: it returns the record's length in b.
+func (c walCodec) decodeRecord(b []byte) (n int, firstSeq uint64, events []*event.Event, err error) {
 	if len(b) < walRecHeaderLen {
 		return 0, 0, nil, io.ErrUnexpectedEOF
 	}
@@ -137,8 +205,14 @@ func decodeWALRecord(b []byte) (n int, firstSeq uint64, events []*event.Event, e
 	if crc32.Checksum(body, crcTable) != sum {
 		return 0, 0, nil, errCRC
 	}
-	firstSeq, events, err = decodeWALBody(body)
+	firstSeq, events, err = c.decodeBody(body)
 	return walRecHeaderLen + int(l), firstSeq, events, err
+}
+
+// decodeWALRecord decodes one record of a segment written now (S2) at the
+// start of b; see walCodec.decodeRecord.
+func decodeWALRecord(b []byte) (n int, firstSeq uint64, events []*event.Event, err error) {
+	return walS2.decodeRecord(b)
 }
 
 var errCRC = formatErr("checksum mismatch")
@@ -233,18 +307,20 @@ func replayWAL(fsys vfs.FS, dir string, fn func(firstSeq uint64, events []*event
 // length of its valid prefix. last says whether a torn tail is acceptable.
 func scanSegment(path string, data []byte, last bool, fn func(uint64, []*event.Event) error) (int64, error) {
 	if len(data) < walHeaderLen {
+		// Both magics share their first 7 bytes.
 		if last && bytes.HasPrefix([]byte(walMagic), data) {
 			return 0, nil
 		}
 		return 0, corruptf(path, 0, "short WAL segment header")
 	}
-	if string(data[:walHeaderLen]) != walMagic {
+	codec, ok := segmentCodec(data[:walHeaderLen])
+	if !ok {
 		return 0, corruptf(path, 0, "bad WAL segment magic %q", data[:walHeaderLen])
 	}
 	off := walHeaderLen
 	var prevEnd uint64
 	for off < len(data) {
-		n, first, events, err := decodeWALRecord(data[off:])
+		n, first, events, err := codec.decodeRecord(data[off:])
 		if err == nil {
 			if prevEnd != 0 && first != prevEnd {
 				return 0, corruptf(path, int64(off), "sequence %d does not follow %d", first, prevEnd-1)
@@ -382,7 +458,7 @@ func (w *wal) rotateIfUsed() error {
 
 // walBatch is one Append call's record on its way to the WAL.
 type walBatch struct {
-	payload  []byte // zstd-compressed events
+	payload  []byte // encodeWALBatch's output
 	events   []*event.Event
 	firstSeq uint64
 }
