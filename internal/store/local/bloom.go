@@ -164,7 +164,31 @@ func (t *tokenHasher) addTextTokens(hs []uint64, s string) []uint64 {
 // wordByte marks the ASCII bytes filter.EachToken takes for word bytes.
 var wordByte = func() (t [128]bool) {
 	for c := 0; c < 128; c++ {
-		t[c] = c == '_' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+		t[c] = byteClass[c]&clsWord != 0
+	}
+	return t
+}()
+
+// Byte classes for the tokenizer's inner loop: one table load per byte.
+const (
+	clsWord     = 1 << iota // letter, digit or _
+	clsNonDigit             // a word byte that is not a digit
+	clsUpper                // A-Z
+	clsHigh                 // not ASCII
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = clsHigh
+		case '0' <= c && c <= '9':
+			t[c] = clsWord
+		case 'a' <= c && c <= 'z', c == '_':
+			t[c] = clsWord | clsNonDigit
+		case 'A' <= c && c <= 'Z':
+			t[c] = clsWord | clsNonDigit | clsUpper
+		}
 	}
 	return t
 }()
@@ -177,22 +201,25 @@ func (t *tokenHasher) addASCIITokens(hs []uint64, s string, bigrams bool) ([]uin
 	prev := ""
 	n0 := len(hs)
 	for i := 0; i < len(s); {
-		if c := s[i]; !wordByte[c&0x7f] || c >= utf8.RuneSelf {
-			if c >= utf8.RuneSelf {
+		c := byteClass[s[i]]
+		if c&clsWord == 0 {
+			if c&clsHigh != 0 {
 				return hs[:n0], false
 			}
 			i++
 			continue
 		}
 		start := i
-		digits, upper := true, false
-		for ; i < len(s) && wordByte[s[i]&0x7f] && s[i] < utf8.RuneSelf; i++ {
-			c := s[i]
-			digits = digits && '0' <= c && c <= '9'
-			upper = upper || ('A' <= c && c <= 'Z')
+		var seen uint8
+		for ; i < len(s); i++ {
+			c := byteClass[s[i]]
+			if c&clsWord == 0 {
+				break
+			}
+			seen |= c
 		}
 		tok := s[start:i]
-		if upper {
+		if seen&clsUpper != 0 {
 			t.scratch = appendLowerASCII(t.scratch[:0], tok)
 			hs = append(hs, xxhash.Sum64(t.scratch))
 		} else {
@@ -201,7 +228,7 @@ func (t *tokenHasher) addASCIITokens(hs []uint64, s string, bigrams bool) ([]uin
 		if !bigrams {
 			continue
 		}
-		if !digits {
+		if seen&clsNonDigit != 0 {
 			prev = ""
 			continue
 		}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/filter"
 )
 
 // codecValues covers every value type and the awkward corners of each.
@@ -376,5 +378,34 @@ func TestSubstrColumn(t *testing.T) {
 				t.Fatalf("%s: truncated to %d of %d bytes decoded without error", tc.name, cut, len(buf))
 			}
 		}
+	}
+}
+
+// TestASCIITokensAgreeWithFilter: the tokenizer's fast path hashes exactly
+// the keys of the general one (filter.EachToken, lowercased, then digit
+// bigrams), so that queries find what was indexed.
+func TestASCIITokensAgreeWithFilter(t *testing.T) {
+	for _, s := range []string{
+		"", "a", "Failed password for ROOT from 10.1.2.3 port 22 ssh2",
+		"GET /api/v1/users/42?q=A_b HTTP/1.1 200 512", "x9 9x 1.2 a1.2.3", "__init__ 0.0.0.0/0 ::1",
+		`{"eventID":"3F2A-11","n":[1,2]}`, "MiXeD_Case123 456 7",
+	} {
+		var th tokenHasher
+		got, ok := th.addASCIITokens(nil, s, true)
+		if !ok {
+			t.Fatalf("%q: fast path refused ASCII text", s)
+		}
+		var want []uint64
+		filter.EachToken(s, func(tok string) { want = append(want, hashToken(strings.ToLower(tok))) })
+		want = th.addDigitBigrams(want, s)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: fast path gives %d keys, general path %d", s, len(got), len(want))
+		}
+	}
+	var th tokenHasher
+	if _, ok := th.addASCIITokens(nil, "café", true); ok {
+		t.Error("fast path accepted non-ASCII text")
 	}
 }

@@ -81,7 +81,7 @@ type columnEncoder struct {
 	// substrings of ref (strSubstr): ids that the original holds verbatim.
 	refSuffix bool
 	substrOK  bool
-	elems []event.Value // the elements of singleton arrays
+	elems     []event.Value // the elements of singleton arrays
 	// at holds, per row, where substrings found the value in ref (-1: not
 	// found), for substrSection; or whether suffixes found it a suffix.
 	at []int32
