@@ -34,7 +34,7 @@
 //
 // # Design
 //
-// WAL: the caller's goroutine encodes and zstd-compresses (fastest level)
+// WAL: the caller's goroutine encodes and S2-compresses (klauspost s2)
 // its batch; one commit goroutine takes everything queued, assigns Seqs,
 // writes the records, fsyncs once and publishes the events to the head.
 // Seq lives outside the compressed payload so compression runs in
@@ -106,8 +106,11 @@
 //
 // Merges: in the background, parts of one day are merged when a set of
 // similar size (total/largest >= 3, at most MergeFanIn) exists: tiered
-// merging, so each event is rewritten about log3(parts) times and a day
-// keeps a few parts per size tier.
+// merging, so a day keeps a few parts per size tier. A merge copies the
+// well-filled blocks of its sources byte for byte and re-encodes only the
+// rows of small ones (a flush's last block of each stream), so an event is
+// encoded about once however many merges it goes through; event.original
+// is column 0 of every part so that references to it survive the copy.
 //
 // Retention drops whole day partitions: those ending more than Retention
 // ago, and the oldest while parts exceed MaxBytes (never the newest day).

@@ -77,7 +77,7 @@ type Options struct {
 	// MergeFanIn is the most parts merged at once (default 8).
 	MergeFanIn int
 	// PartCompression is the zstd level of parts (default
-	// zstd.SpeedBetterCompression; the WAL always uses SpeedFastest).
+	// zstd.SpeedBetterCompression; the WAL uses S2).
 	PartCompression zstd.EncoderLevel
 	// WALSegmentBytes starts a new WAL segment beyond this size (default 64 MiB).
 	WALSegmentBytes int64
