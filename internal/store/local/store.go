@@ -627,6 +627,9 @@ func (s *Store) flushTables(tables []*memTable, n int) error {
 			var fp flushPayload
 			var err error
 			if fp, rows, err = t.recs[i].scan(int32(len(payloads)), rows); err != nil {
+				for i := range payloads {
+					payloads[i].release()
+				}
 				s.m.backgroundError.Inc()
 				return fmt.Errorf("store: flush: decoding the head: %w", err)
 			}
@@ -634,6 +637,11 @@ func (s *Store) flushTables(tables []*memTable, n int) error {
 		}
 	}
 	parts, err := s.writeParts(rows, payloads, flushSeq)
+	// The parts are written (or abandoned): no event decoded from the
+	// payloads is used any more.
+	for i := range payloads {
+		payloads[i].release()
+	}
 	if err == nil && s.testHook != nil {
 		if herr := s.testHook("flush-before-checkpoint"); herr != nil {
 			return herr

@@ -136,7 +136,10 @@ func expansionOK(rawLen uint64, n int) bool {
 // decompress returns the events encoding held by p, a payload compressed
 // with c: [rawLen u32][zstd frame or S2 block]. The result is a fresh
 // buffer, never reused (decoded strings share it).
-func (c walCodec) decompress(p []byte) ([]byte, error) {
+func (c walCodec) decompress(p []byte) ([]byte, error) { return c.decompressTo(nil, p) }
+
+// decompressTo is decompress into dst's memory when it is large enough.
+func (c walCodec) decompressTo(dst, p []byte) ([]byte, error) {
 	if len(p) < 4 {
 		return nil, formatErr("WAL payload of %d bytes", len(p))
 	}
@@ -155,7 +158,10 @@ func (c walCodec) decompress(p []byte) ([]byte, error) {
 		if uint64(n) != uint64(rawLen) {
 			return nil, formatErr("s2 block of %d bytes, %d declared", n, rawLen)
 		}
-		out, err := s2.Decode(make([]byte, rawLen), src)
+		if uint64(cap(dst)) < uint64(rawLen) {
+			dst = make([]byte, rawLen)
+		}
+		out, err := s2.Decode(dst[:rawLen], src)
 		if err != nil {
 			return nil, formatErr("s2: %v", err)
 		}
