@@ -1,16 +1,17 @@
 package syslog
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
 
-// TestDecodeFieldsRoom checks how Decode assembles the event, fresh (the
-// fields collected in scratch) or with room (appended to directly): fields
-// the event already had are kept, Fields has room for the fields the ingest
-// pipeline adds, both ways give the same fields, and a failed decode leaves
-// the event as it was.
+// TestDecodeFieldsRoom checks how Decode assembles the event, fresh (Fields
+// sized by Decode) or with room: fields the event already had are kept,
+// Fields has room for the fields the ingest pipeline adds, both ways give
+// the same fields, and a failed decode leaves the event as it was.
 func TestDecodeFieldsRoom(t *testing.T) {
 	for _, line := range typicalAuthLog {
 		ev := new(event.Event)
@@ -49,6 +50,33 @@ func TestDecodeFieldsRoom(t *testing.T) {
 		}
 		if len(ev.Fields) != 1 || ev.Time != 0 {
 			t.Errorf("capacity %d: failed decode changed the event: %d fields, time %d", c, len(ev.Fields), ev.Time)
+		}
+	}
+}
+
+// TestDecodeSizesFieldsOnce checks the field estimate on the golden inputs:
+// decoding into a fresh event allocates no more than into an event with
+// plenty of room plus the one allocation of Fields (an estimate too low
+// would grow Fields again).
+func TestDecodeSizesFieldsOnce(t *testing.T) {
+	files, err := filepath.Glob("testdata/golden/*.log")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	for _, file := range files {
+		for i, line := range parsetest.ReadLines(t, file) {
+			if err := Decode(line, testMeta, new(event.Event)); err != nil {
+				continue
+			}
+			fresh := testing.AllocsPerRun(5, func() {
+				Decode(line, testMeta, &event.Event{})
+			})
+			roomy := testing.AllocsPerRun(5, func() {
+				Decode(line, testMeta, &event.Event{Fields: make([]event.Field, 0, 256)})
+			})
+			if fresh > roomy {
+				t.Errorf("%s:%d: %v allocations into a fresh event, %v into one with room (with its Fields): Fields grew past the estimate", file, i+1, fresh, roomy)
+			}
 		}
 	}
 }

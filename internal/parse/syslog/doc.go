@@ -39,9 +39,9 @@
 // kept byte for byte. A blank record is parse.ErrEmpty.
 //
 // Decode allocates the record string once and makes every string field a
-// substring of it, except structured-data names and escaped values. It
-// collects the fields in a pooled scratch event and appends them to ev in
-// one allocation sized for them and the fields the ingest pipeline adds
-// next (ev is usually fresh: appending to it directly grew Fields five times
-// per line).
+// substring of it, except structured-data names and escaped values. Once
+// it knows the program, and before adding a field, it grows ev.Fields (when
+// it has less room) to an estimate of the record's fields plus those the
+// ingest pipeline adds next: the server decodes into fresh events, which
+// appending alone grew five times per line.
 package syslog

@@ -117,6 +117,35 @@ func normalizeProgram(prog, msg string, ev *event.Event, loc *time.Location) str
 	return ""
 }
 
+// Estimates of the fields normalizeProgram adds, for sizing Fields.
+const (
+	programMaxFields  = 14 // sshd's most: event.count, 4 categorization, signature, method, event, user, related.user, source.ip, related.ip, source.port
+	pamMaxFields      = 9  // categorization, user, target, 2 related.user, source
+	nginxMaxFields    = 24
+	iptablesMaxFields = 24
+)
+
+// programFields estimates how many fields normalizeProgram adds for a
+// message of prog (msg may still have its leading spaces).
+func programFields(prog, msg string) int {
+	switch prog {
+	case "nginx":
+		return nginxMaxFields
+	case "kernel":
+		if strings.Contains(msg, "SRC=") {
+			return iptablesMaxFields
+		}
+		return 0
+	}
+	if p, ok := programs[prog]; ok && p.normalize != nil {
+		return programMaxFields
+	}
+	if strings.Contains(msg, pamUnixPrefix) || strings.Contains(msg, "authentication failure") || strings.Contains(msg, "session ") {
+		return pamMaxFields
+	}
+	return 0
+}
+
 // Shared values (immutable).
 var (
 	catAuthentication = event.Array(event.String("authentication"))

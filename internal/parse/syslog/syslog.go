@@ -3,7 +3,6 @@ package syslog
 import (
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
@@ -118,63 +117,68 @@ func Decode(record []byte, meta *parse.Meta, ev *event.Event) error {
 		return parse.ErrEmpty
 	}
 	src := string(record)
-	if cap(ev.Fields)-len(ev.Fields) >= directRoom {
-		// An event with room (one reused by the caller): append to it.
-		d := decoder{src: src[:end], meta: meta, ev: ev, base: len(ev.Fields)}
-		if err := d.decode(); err != nil {
-			clear(ev.Fields[d.base:])
-			ev.Fields = ev.Fields[:d.base]
-			return err
-		}
-		d.add(event.FieldOriginal, event.String(src))
-		return nil
+	d := decoder{src: src[:end], meta: meta, ev: ev, base: len(ev.Fields)}
+	if err := d.decode(); err != nil {
+		clear(ev.Fields[d.base:])
+		ev.Fields = ev.Fields[:d.base]
+		return err
 	}
-	// A fresh event: the fields are collected in a pooled event and copied
-	// to ev in one allocation of the right size, where appending to ev
-	// would grow Fields five times. The scratch event starts with ev's
-	// fields, so that the program decoders see the event as a whole.
-	sc := scratchPool.Get().(*event.Event)
-	sc.Time = ev.Time
-	sc.Fields = append(sc.Fields[:0], ev.Fields...)
-	d := decoder{src: src[:end], meta: meta, ev: sc, base: len(sc.Fields)}
-	err := d.decode()
-	if err == nil {
-		d.add(event.FieldOriginal, event.String(src))
-		ev.Time = sc.Time
-		ev.Fields = append(slices.Grow(ev.Fields[:0], len(sc.Fields)+pipelineFields), sc.Fields...)
-	}
-	clear(sc.Fields)
-	sc.Fields = sc.Fields[:0]
-	if cap(sc.Fields) <= maxScratchFields {
-		scratchPool.Put(sc)
-	}
-	return err
+	d.add(event.FieldOriginal, event.String(src))
+	return nil
 }
 
-// scratchPool holds the events Decode collects fields in.
-var scratchPool = sync.Pool{New: func() any { return &event.Event{Fields: make([]event.Field, 0, 32)} }}
-
+// Field counts for sizing Fields once per record: each decoding path calls
+// begin with what it will add, as soon as it knows the program, before
+// adding any field. An estimate too low costs one reallocation.
 const (
-	// directRoom is the room in Fields above which Decode appends to the
-	// event directly: about the most fields a line gives.
-	directRoom = 24
-	// maxScratchFields bounds the Fields capacity a pooled scratch event
-	// keeps (structured data can make a record's fields many).
-	maxScratchFields = 256
-	// pipelineFields is the room Decode leaves in Fields for what the
-	// ingest pipeline adds to every event (input.type,
-	// log.source.address), so that those appends do not copy the whole
-	// slice.
+	// pipelineFields is room for what the ingest pipeline adds to every
+	// event (input.type, log.source.address), so that those appends do
+	// not copy the whole slice.
 	pipelineFields = 2
+	// priFields are the fields of a PRI.
+	priFields = 5
+	// commonFields are those of common plus message and event.original.
+	commonFields = 6
+	// processFields are log.syslog.appname, process.name and process.pid
+	// (or log.syslog.procid).
+	processFields = 3
+	// maxSDFields bounds the estimate of structured-data fields.
+	maxSDFields = 32
 )
 
 // decoder holds the state of one Decode call.
 type decoder struct {
-	src  string // the record without trailing line terminators
-	meta *parse.Meta
-	ev   *event.Event
-	base int
-	pri  int // -1 when absent
+	src     string // the record without trailing line terminators
+	meta    *parse.Meta
+	ev      *event.Event
+	base    int
+	pri     int // -1 when absent
+	version int // RFC 5424 VERSION, 0 when absent
+}
+
+// begin makes room in Fields for the PRI fields, n more and the
+// pipeline's, and adds the PRI fields, which come first.
+func (d *decoder) begin(n int) {
+	n += pipelineFields
+	if d.pri >= 0 {
+		n += priFields
+	}
+	if d.version > 0 {
+		n++
+	}
+	if cap(d.ev.Fields)-len(d.ev.Fields) < n {
+		d.ev.Fields = slices.Grow(d.ev.Fields, n)
+	}
+	if pri := d.pri; pri >= 0 {
+		d.add(fieldPriority, event.Int(int64(pri)))
+		d.add(fieldFacilityCode, event.Int(int64(pri>>3)))
+		d.addString(fieldFacilityName, normalize.SyslogFacilityName(pri>>3))
+		d.add(fieldSeverityCode, event.Int(int64(pri&7)))
+		d.addString(fieldSeverityName, normalize.SyslogSeverityName(pri&7))
+	}
+	if d.version > 0 {
+		d.add(fieldVersion, event.Int(int64(d.version)))
+	}
 }
 
 func (d *decoder) add(name string, v event.Value) {
@@ -218,13 +222,8 @@ func (d *decoder) decode() error {
 			return d.errorAt(n, errPRI)
 		}
 		d.pri, i = pri, n
-		d.add(fieldPriority, event.Int(int64(pri)))
-		d.add(fieldFacilityCode, event.Int(int64(pri>>3)))
-		d.addString(fieldFacilityName, normalize.SyslogFacilityName(pri>>3))
-		d.add(fieldSeverityCode, event.Int(int64(pri&7)))
-		d.addString(fieldSeverityName, normalize.SyslogSeverityName(pri&7))
 		if v, n := version5424(s[i:]); n > 0 {
-			d.add(fieldVersion, event.Int(int64(v)))
+			d.version = v
 			return d.decode5424(i + n)
 		}
 	}
@@ -341,6 +340,7 @@ func (d *decoder) decode3164(i int) {
 		}
 	}
 	if !haveTime {
+		d.begin(commonFields)
 		d.common(d.received(), "")
 		d.message(rest)
 		return
@@ -356,12 +356,14 @@ func (d *decoder) decode3164(i int) {
 			host, msg = rest, ""
 		}
 		t = d.hostTime(stamp, host, t)
+		d.begin(1 + commonFields)
 		d.addString(event.FieldHostName, host)
 		d.common(t, "")
 		d.message(msg)
 		return
 	}
 	t = d.hostTime(stamp, host, t)
+	d.begin(1 + processFields + commonFields + programFields(programName(tag), msg))
 	d.addString(event.FieldHostName, host)
 	prog := d.process(tag, pid)
 	msg = trimMessage(strings.TrimLeft(msg, " "))
@@ -540,6 +542,15 @@ func (d *decoder) decode5424(i int) error {
 	if tok[0] != "" {
 		t, _ = normalize.ParseTimestamp(tok[0], d.meta.Loc())
 	}
+	sd := 0
+	if i < len(s) && s[i] == '[' {
+		sd = min(strings.Count(s[i:], `="`), maxSDFields)
+	}
+	prog := ""
+	if tok[2] != "" {
+		prog = programName(tok[2])
+	}
+	d.begin(2 + sd + processFields + commonFields + programFields(prog, s[i:]))
 	d.addString(event.FieldHostName, tok[1])
 	d.addString(fieldMsgID, tok[4])
 	n, err := d.structuredData(i)
@@ -554,7 +565,6 @@ func (d *decoder) decode5424(i int) error {
 		}
 		msg = trimMessage(s[i+1:])
 	}
-	prog := ""
 	if tok[2] != "" {
 		prog = d.process(tok[2], tok[3])
 	} else if tok[3] != "" {
