@@ -409,3 +409,15 @@ func TestASCIITokensAgreeWithFilter(t *testing.T) {
 		t.Error("fast path accepted non-ASCII text")
 	}
 }
+
+func TestCanonicalIPv4(t *testing.T) {
+	for _, s := range []string{"0.0.0.0", "10.1.2.3", "255.255.255.255", "192.168.0.10", "1.22.133.4",
+		"256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.2.3.", ".1.2.3", "1..2.3", "1.2.3.4 ", "a.b.c.d", "", "1.2.3.0400", "::1", "1.2.3.00"} {
+		a, ok := canonicalIPv4(s)
+		want, err := netip.ParseAddr(s)
+		wantOK := err == nil && want.Is4() && want.String() == s
+		if ok != wantOK || (ok && a != want.As4()) {
+			t.Errorf("canonicalIPv4(%q) = %v, %v; netip says %v, %v", s, a, ok, want, wantOK)
+		}
+	}
+}

@@ -385,22 +385,9 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 					s = binary.AppendUvarint(s, uint64(id))
 				}
 			}
-		} else if t == event.TypeIP && allCanonicalIPs(vals) {
+		} else if bin, ok := c.binaryIPs(vals, t); ok {
 			s = append(s, strIPBinary)
-			for _, v := range vals {
-				if v.Type() == t {
-					a, _ := netip.ParseAddr(v.Str())
-					if a.Is4() {
-						b := a.As4()
-						s = append(s, 4)
-						s = append(s, b[:]...)
-					} else {
-						b := a.As16()
-						s = append(s, 16)
-						s = append(s, b[:]...)
-					}
-				}
-			}
+			s = append(s, bin...)
 		} else if t == event.TypeString && c.substrOK && c.substrings(vals, c.ref) {
 			return c.substrSection(vals)
 		} else {
@@ -543,18 +530,57 @@ func (c *columnEncoder) substrSection(vals []event.Value) []byte {
 	return s
 }
 
-// allCanonicalIPs reports whether every IP value's text is the canonical
-// form of an address, so that the binary form gives it back exactly.
-func allCanonicalIPs(vals []event.Value) bool {
-	for _, v := range vals {
-		if v.Type() == event.TypeIP {
-			a, err := netip.ParseAddr(v.Str())
-			if err != nil || a.String() != v.Str() || a.Zone() != "" || a.Is4In6() {
-				return false
-			}
-		}
+// binaryIPs returns the strIPBinary form of the IP values of vals (after
+// the mode byte), or false when some address's text is not its canonical
+// form, which the binary form could not give back exactly.
+func (c *columnEncoder) binaryIPs(vals []event.Value, t event.Type) ([]byte, bool) {
+	if t != event.TypeIP {
+		return nil, false
 	}
-	return true
+	b := c.tmp[:0]
+	for _, v := range vals {
+		if v.Type() != t {
+			continue
+		}
+		if a4, ok := canonicalIPv4(v.Str()); ok {
+			b = append(b, 4)
+			b = append(b, a4[:]...)
+			continue
+		}
+		a, err := netip.ParseAddr(v.Str())
+		if err != nil || a.Is4() || a.Zone() != "" || a.Is4In6() || a.String() != v.Str() {
+			return nil, false
+		}
+		a16 := a.As16()
+		b = append(b, 16)
+		b = append(b, a16[:]...)
+	}
+	c.tmp = b
+	return b, true
+}
+
+// canonicalIPv4 parses s when it is an IPv4 address in canonical dotted
+// decimal (no leading zeros), without allocating.
+func canonicalIPv4(s string) (a [4]byte, ok bool) {
+	i := 0
+	for k := range 4 {
+		if k > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return a, false
+			}
+			i++
+		}
+		start, n := i, 0
+		for i < len(s) && i-start < 3 && '0' <= s[i] && s[i] <= '9' {
+			n = n*10 + int(s[i]-'0')
+			i++
+		}
+		if i == start || n > 255 || (s[start] == '0' && i-start > 1) {
+			return a, false
+		}
+		a[k] = byte(n)
+	}
+	return a, i == len(s)
 }
 
 // decodeColumn decodes a column block of len(times) rows into dst (resized;
