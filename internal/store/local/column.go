@@ -170,15 +170,15 @@ func singletons(vals []event.Value) bool {
 	return found
 }
 
-// sameString is a == b, comparing the last bytes first: neighbouring log
-// lines of one source share long prefixes (a syslog header, a JSON
-// record's first keys), so a plain comparison of two different lines
-// reads through the prefix before it finds them different.
+// sameString is a == b, looking at the last and the middle byte first:
+// neighbouring log lines of one source share long prefixes (a syslog
+// header, a JSON record's first keys), so a plain comparison of two
+// different lines reads through the prefix before it finds them different.
 func sameString(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	if n := len(a); n >= 8 && a[n-8:] != b[n-8:] {
+	if n := len(a); n > 0 && (a[n-1] != b[n-1] || a[n/2] != b[n/2]) {
 		return false
 	}
 	return a == b

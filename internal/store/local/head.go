@@ -125,7 +125,7 @@ type flushPayload struct {
 
 // scan decompresses r and appends a flushRow per event to rows,
 // without building the events.
-func (r *headRec) scan(rec int32, rows []flushRow) (flushPayload, []flushRow, error) {
+func (r *headRec) scan(rec int32, rows []flushRow, streams map[string]string) (flushPayload, []flushRow, error) {
 	var fp flushPayload
 	var buf []byte
 	if b, ok := flushBufs.Get().(*[]byte); ok {
@@ -173,11 +173,20 @@ func (r *headRec) scan(rec int32, rows []flushRow) (flushPayload, []flushRow, er
 			if !found && name == streamField {
 				// As Event.GetString: the first value, as text.
 				found = true
+				st := v.Text()
 				if v.Type() == event.TypeString {
-					row.stream = v.Str()
-				} else {
-					row.stream = v.Text()
+					st = v.Str()
 				}
+				// One copy per stream: sorting and cutting blocks
+				// compare streams of rows scattered over the
+				// payloads, and equal pointers compare at once.
+				if in, ok := streams[st]; ok {
+					st = in
+				} else if len(streams) < 1024 {
+					st = strings.Clone(st)
+					streams[st] = st
+				}
+				row.stream = st
 			}
 		}
 		rows = append(rows, row)

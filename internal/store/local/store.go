@@ -622,11 +622,12 @@ func (s *Store) flushTables(tables []*memTable, n int) error {
 	// block at a time in sorted order.
 	rows := make([]flushRow, 0, n)
 	var payloads []flushPayload
+	streams := map[string]string{}
 	for _, t := range tables {
 		for i := range t.recs {
 			var fp flushPayload
 			var err error
-			if fp, rows, err = t.recs[i].scan(int32(len(payloads)), rows); err != nil {
+			if fp, rows, err = t.recs[i].scan(int32(len(payloads)), rows, streams); err != nil {
 				for i := range payloads {
 					payloads[i].release()
 				}
