@@ -82,22 +82,15 @@ type hashSet struct {
 	slots []uint64
 }
 
-// dedup returns hs without repeats, in place, in no particular order.
+// dedup returns hs without repeats, in place, in no particular order. The
+// table grows with the distinct hashes found, not with len(hs): a block's
+// tokens repeat a lot, and a table sized for all of them (megabytes) would
+// miss the cache on every probe.
 func (s *hashSet) dedup(hs []uint64) []uint64 {
 	if len(hs) < 2 {
 		return hs
 	}
-	size := 16
-	for size < 2*len(hs) {
-		size <<= 1
-	}
-	if cap(s.slots) < size {
-		s.slots = make([]uint64, size)
-	} else {
-		s.slots = s.slots[:size]
-		clear(s.slots)
-	}
-	mask := uint64(size - 1)
+	s.reset(1024)
 	out := hs[:0]
 	zero := false
 	for _, h := range hs {
@@ -108,19 +101,48 @@ func (s *hashSet) dedup(hs []uint64) []uint64 {
 			}
 			continue
 		}
-		for i := (h ^ h>>29) & mask; ; i = (i + 1) & mask {
-			x := s.slots[i]
-			if x == h {
-				break
-			}
-			if x == 0 {
-				s.slots[i] = h
-				out = append(out, h)
-				break
+		if s.insert(h) {
+			out = append(out, h)
+			if 2*len(out) > len(s.slots) {
+				s.grow(out)
 			}
 		}
 	}
 	return out
+}
+
+// reset empties the table, leaving it size slots.
+func (s *hashSet) reset(size int) {
+	if cap(s.slots) < size {
+		s.slots = make([]uint64, size)
+	} else {
+		s.slots = s.slots[:size]
+		clear(s.slots)
+	}
+}
+
+// insert adds h (not 0), reporting whether it was new.
+func (s *hashSet) insert(h uint64) bool {
+	mask := uint64(len(s.slots) - 1)
+	for i := (h ^ h>>29) & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case h:
+			return false
+		case 0:
+			s.slots[i] = h
+			return true
+		}
+	}
+}
+
+// grow doubles the table and puts the distinct hashes found so far back.
+func (s *hashSet) grow(found []uint64) {
+	s.reset(2 * len(s.slots))
+	for _, h := range found {
+		if h != 0 {
+			s.insert(h)
+		}
+	}
 }
 
 func hashToken(tok string) uint64 { return xxhash.Sum64String(tok) }

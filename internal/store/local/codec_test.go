@@ -421,3 +421,26 @@ func TestCanonicalIPv4(t *testing.T) {
 		}
 	}
 }
+
+func TestHashSetDedup(t *testing.T) {
+	var s hashSet
+	for _, n := range []int{0, 1, 2, 100, 5000, 100_000} {
+		var hs []uint64
+		want := map[uint64]bool{}
+		for i := range n {
+			h := uint64(i%(n/3+1)) * 0x9e3779b97f4a7c15 // repeats, and 0 once per cycle
+			hs = append(hs, h)
+			want[h] = true
+		}
+		got := s.dedup(slices.Clone(hs))
+		if len(got) != len(want) {
+			t.Fatalf("n=%d: %d distinct, want %d", n, len(got), len(want))
+		}
+		for _, h := range got {
+			if !want[h] {
+				t.Fatalf("n=%d: %x not in the input", n, h)
+			}
+			delete(want, h)
+		}
+	}
+}
