@@ -200,9 +200,23 @@ func (r *headRec) scan(rec int32, rows []flushRow, streams map[string]string) (f
 	return fp, rows, nil
 }
 
+// fieldArena hands out Fields slices for the events of a flush chunk from
+// a few large allocations instead of one per event.
+type fieldArena struct{ free []event.Field }
+
+// take returns an empty slice with room for exactly n fields.
+func (a *fieldArena) take(n int) []event.Field {
+	if cap(a.free)-len(a.free) < n {
+		a.free = make([]event.Field, 0, max(n, 1<<16))
+	}
+	l := len(a.free)
+	a.free = a.free[:l+n]
+	return a.free[l : l : l+n]
+}
+
 // decodeAt decodes the event of row (scanned from fp) into e, whose
-// Fields are replaced. Its strings point into fp.raw.
-func (fp *flushPayload) decodeAt(row *flushRow, e *event.Event) error {
+// Fields are replaced (taken from arena). Its strings point into fp.raw.
+func (fp *flushPayload) decodeAt(row *flushRow, e *event.Event, arena *fieldArena) error {
 	d := decoder{b: fp.raw, off: int(row.off)}
 	known := uint64(row.names)
 	nf := d.uvarint()
@@ -210,7 +224,7 @@ func (fp *flushPayload) decodeAt(row *flushRow, e *event.Event) error {
 		return formatErr("head event at offset %d: bad layout", row.off)
 	}
 	e.Seq, e.Time = row.seq, row.t
-	e.Fields = make([]event.Field, 0, nf)
+	e.Fields = arena.take(int(nf))
 	for range nf {
 		id := d.uvarint()
 		switch {

@@ -767,12 +767,13 @@ const flushChunk = 16384
 // when Options.Fold is set, and hands them to add.
 func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, add func(*event.Event, string) error) error {
 	var events []*event.Event
+	var arena fieldArena // never reused: a block may hold rows of two chunks
 	for k := 0; k < len(rows); k += flushChunk {
 		chunk := rows[k:min(k+flushChunk, len(rows))]
 		evs := make([]event.Event, len(chunk))
 		events = events[:0]
 		for x := range chunk {
-			if err := payloads[chunk[x].rec].decodeAt(&chunk[x], &evs[x]); err != nil {
+			if err := payloads[chunk[x].rec].decodeAt(&chunk[x], &evs[x], &arena); err != nil {
 				return fmt.Errorf("decoding the head: %w", err)
 			}
 			events = append(events, &evs[x])
