@@ -74,6 +74,19 @@ type member struct {
 	t    int64
 }
 
+// Folds reports whether some rule may fold events of the dataset.
+func (f *Folder) Folds(dataset string) bool {
+	if f == nil {
+		return false
+	}
+	for _, r := range f.rules {
+		if r.Dataset == "*" || strings.EqualFold(r.Dataset, dataset) {
+			return true
+		}
+	}
+	return false
+}
+
 // Fold returns the batch with identical events folded, in the original
 // order of the rows kept. Events it does not fold are returned as they are;
 // a folded row is a copy of the first event of its group with the count

@@ -109,3 +109,19 @@ func BenchmarkFold(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
+
+func TestFolds(t *testing.T) {
+	f := New([]Rule{{Dataset: "iptables.log", Fields: []string{"source.ip"}, Window: time.Second}})
+	for ds, want := range map[string]bool{"iptables.log": true, "IPTABLES.LOG": true, "system.auth": false, "": false} {
+		if got := f.Folds(ds); got != want {
+			t.Errorf("Folds(%q) = %v, want %v", ds, got, want)
+		}
+	}
+	if !New([]Rule{{Dataset: "*", Fields: []string{"message"}}}).Folds("anything") {
+		t.Error(`a "*" rule does not fold every dataset`)
+	}
+	var none *Folder
+	if none.Folds("iptables.log") {
+		t.Error("a nil Folder folds")
+	}
+}

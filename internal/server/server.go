@@ -85,13 +85,15 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 			return nil, fmt.Errorf("SHOSEKI_BOOTSTRAP_TOKEN: %w", err)
 		}
 	}
+	folder := aggregate.New(cfg.Aggregate)
 	s.store, err = local.Open(local.Options{
 		Dir:           filepath.Join(cfg.DataDir, "store"),
 		FlushInterval: cfg.Storage.FlushInterval,
 		Retention:     cfg.Storage.Retention,
 		MaxBytes:      cfg.Storage.MaxBytes,
 		NoSync:        !cfg.Storage.Fsync,
-		Fold:          aggregate.New(cfg.Aggregate).Fold,
+		Fold:          folder.Fold,
+		FoldStream:    folder.Folds,
 		Logger:        log.With("component", "store"),
 		Registerer:    s.reg,
 	})

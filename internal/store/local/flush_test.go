@@ -19,8 +19,12 @@ import (
 // events in (day, stream, time, seq) order.
 func TestFlushFoldsInChunks(t *testing.T) {
 	const n = 2*flushChunk + 1000
-	var unsorted bool
+	var unsorted, mixed, excluded bool
 	fold := func(evs []*event.Event) []*event.Event {
+		for _, e := range evs {
+			mixed = mixed || e.GetString(streamField) != evs[0].GetString(streamField)
+			excluded = excluded || e.GetString(streamField) == "cloudtrail"
+		}
 		for i := 1; i < len(evs); i++ {
 			a, b := evs[i-1], evs[i]
 			ra := flushRow{day: dayOf(a.Time), stream: a.GetString(streamField), t: a.Time, seq: a.Seq}
@@ -32,7 +36,9 @@ func TestFlushFoldsInChunks(t *testing.T) {
 		// Keep the events of even Seq: a stand-in for folding duplicates.
 		return slices.DeleteFunc(evs, func(e *event.Event) bool { return e.Seq%2 == 1 })
 	}
-	s := openT(t, Options{Dir: t.TempDir(), NoSync: true, FlushEvents: 1 << 30, Fold: fold, NoBackgroundMerge: true})
+	// FoldStream leaves cloudtrail alone: those rows are all kept.
+	foldStream := func(stream string) bool { return stream != "cloudtrail" }
+	s := openT(t, Options{Dir: t.TempDir(), NoSync: true, FlushEvents: 1 << 30, Fold: fold, FoldStream: foldStream, NoBackgroundMerge: true})
 	defer s.Close()
 	rng := rand.New(rand.NewPCG(1, 2))
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).UnixNano()
@@ -64,11 +70,14 @@ func TestFlushFoldsInChunks(t *testing.T) {
 	if unsorted {
 		t.Fatal("Fold saw events out of (day, stream, time, seq) order")
 	}
+	if mixed || excluded {
+		t.Fatalf("Fold was given rows of several streams (%v) or of a stream FoldStream refused (%v)", mixed, excluded)
+	}
 	if len(s.parts) < 3 {
 		t.Fatalf("%d parts for events spread over 3 days or more", len(s.parts))
 	}
-	for seq := range model {
-		if seq%2 == 1 {
+	for seq, e := range model {
+		if seq%2 == 1 && e.GetString(streamField) != "cloudtrail" {
 			delete(model, seq)
 		}
 	}

@@ -67,6 +67,10 @@ type Options struct {
 	// row with event.count). It must not modify the events it is given
 	// (searches may be reading them) but may return new ones.
 	Fold func([]*event.Event) []*event.Event
+	// FoldStream, when set, says which streams (event.dataset values) Fold
+	// may change: Fold is then given only runs of rows of one such stream,
+	// and the others are stored without a look (most logs have no rule).
+	FoldStream func(stream string) bool
 
 	// FS is the filesystem the store writes through (default vfs.OS); tests
 	// substitute one that fails on purpose.
@@ -778,21 +782,27 @@ func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, add func(*eve
 			}
 			events = append(events, &evs[x])
 		}
-		if s.opts.Fold == nil {
-			for x, e := range events {
-				if err := add(e, chunk[x].stream); err != nil {
+		// Rows are sorted by stream: fold each run of one stream (or
+		// hand it over as it is).
+		for i := 0; i < len(chunk); {
+			j := i + 1
+			for j < len(chunk) && chunk[j].stream == chunk[i].stream {
+				j++
+			}
+			run, stream := events[i:j], chunk[i].stream
+			if s.opts.Fold != nil && (s.opts.FoldStream == nil || s.opts.FoldStream(stream)) {
+				// The events are durable in the WAL already: folding
+				// them into fewer rows changes how they are stored, not
+				// what is kept. Fold keeps the rows' order, so they stay
+				// sorted, and never folds events of different streams.
+				run = s.opts.Fold(run)
+			}
+			for _, e := range run {
+				if err := add(e, stream); err != nil {
 					return err
 				}
 			}
-			continue
-		}
-		// The events are durable in the WAL already: folding them into
-		// fewer rows changes how they are stored, not what is kept. Fold
-		// keeps the rows' order, so they stay sorted.
-		for _, e := range s.opts.Fold(events) {
-			if err := add(e, e.GetString(streamField)); err != nil {
-				return err
-			}
+			i = j
 		}
 	}
 	return nil
