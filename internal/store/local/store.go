@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -624,22 +625,16 @@ func (s *Store) flushTables(tables []*memTable, n int) error {
 	flushSeq := tables[len(tables)-1].maxSeq
 	// The events are located, not decoded: writeParts decodes them a
 	// block at a time in sorted order.
-	rows := make([]flushRow, 0, n)
-	var payloads []flushPayload
-	streams := map[string]string{}
+	var recs []*headRec
 	for _, t := range tables {
 		for i := range t.recs {
-			var fp flushPayload
-			var err error
-			if fp, rows, err = t.recs[i].scan(int32(len(payloads)), rows, streams); err != nil {
-				for i := range payloads {
-					payloads[i].release()
-				}
-				s.m.backgroundError.Inc()
-				return fmt.Errorf("store: flush: decoding the head: %w", err)
-			}
-			payloads = append(payloads, fp)
+			recs = append(recs, &t.recs[i])
 		}
+	}
+	payloads, rows, err := scanRecords(recs, n)
+	if err != nil {
+		s.m.backgroundError.Inc()
+		return fmt.Errorf("store: flush: decoding the head: %w", err)
 	}
 	parts, err := s.writeParts(rows, payloads, flushSeq)
 	// The parts are written (or abandoned): no event decoded from the
@@ -690,6 +685,52 @@ func (s *Store) flushTables(tables []*memTable, n int) error {
 	}
 	s.log.Debug("store: flushed", "events", n, "parts", len(parts), "seq", flushSeq, "took", time.Since(start))
 	return nil
+}
+
+// scanRecords decompresses and scans the head records of a flush on up to
+// GOMAXPROCS goroutines (a flush's one sequential step that is not
+// per-block), returning their payloads and rows in record order.
+func scanRecords(recs []*headRec, n int) ([]flushPayload, []flushRow, error) {
+	payloads := make([]flushPayload, len(recs))
+	perRec := make([][]flushRow, len(recs))
+	errs := make([]error, len(recs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(recs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			streams := map[string]string{}
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(recs) {
+					return
+				}
+				payloads[i], perRec[i], errs[i] = recs[i].scan(int32(i), make([]flushRow, 0, recs[i].n), streams)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for i := range payloads {
+			payloads[i].release()
+		}
+		return nil, nil, err
+	}
+	// One copy of each stream name across the goroutines' copies.
+	streams := map[string]string{}
+	rows := make([]flushRow, 0, n)
+	for _, rs := range perRec {
+		for _, r := range rs {
+			if in, ok := streams[r.stream]; ok {
+				r.stream = in
+			} else {
+				streams[r.stream] = r.stream
+			}
+			rows = append(rows, r)
+		}
+	}
+	return payloads, rows, nil
 }
 
 // dayOf returns the UTC day number of a Unix-ns time.
