@@ -480,6 +480,28 @@ func (s *statsAgg) addCombo(key []event.Value) {
 	}
 }
 
+// merge adds the groups of o, a partial result of the same pipe over other
+// events, as if its events had been added to s.
+func (s *statsAgg) merge(o *statsAgg) {
+	if o.lim.truncated {
+		s.lim.truncated = true
+	}
+	for k, og := range o.groups {
+		g := s.groups[k]
+		if g == nil {
+			if len(s.groups) >= s.lim.maxGroups {
+				s.lim.truncated = true
+				continue
+			}
+			g = &group{key: og.key, states: freshStates(s.p.Aggs, s.lim)}
+			s.groups[k] = g
+		}
+		for i, st := range g.states {
+			st.merge(og.states[i])
+		}
+	}
+}
+
 func (s *statsAgg) table() (*table, error) {
 	t := &table{}
 	t.cols = append(t.cols, s.p.By...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -258,29 +259,51 @@ func (x *executor) run(ctx context.Context, s Searcher) (*Result, error) {
 
 	req := x.request()
 	res := &Result{}
-	var scratch event.Event
-	// pass runs the streaming pipes over a store event; the event returned
-	// is valid until the next call.
-	pass := func(e *event.Event) (*event.Event, bool) {
-		if mutates {
-			scratch.Seq, scratch.Time = e.Seq, e.Time
-			clear(scratch.Fields)
-			scratch.Fields = append(scratch.Fields[:0], e.Fields...)
-			e = &scratch
-		}
-		for _, p := range stream {
-			if !applyEventPipe(e, p) {
-				return nil, false
+	// newPass returns a function that runs the streaming pipes over a store
+	// event; the event it returns is valid until its next call.
+	newPass := func() func(e *event.Event) (*event.Event, bool) {
+		var scratch event.Event
+		return func(e *event.Event) (*event.Event, bool) {
+			if mutates {
+				scratch.Seq, scratch.Time = e.Seq, e.Time
+				clear(scratch.Fields)
+				scratch.Fields = append(scratch.Fields[:0], e.Fields...)
+				e = &scratch
 			}
+			for _, p := range stream {
+				if !applyEventPipe(e, p) {
+					return nil, false
+				}
+			}
+			return e, true
 		}
-		return e, true
 	}
+	pass := newPass()
 
 	// Aggregation straight from the store.
 	if ns == len(evPipes) && x.firstAgg < len(pipes) {
 		agg, err := newAggregator(pipes[x.firstAgg], x)
 		if err != nil {
 			return nil, err
+		}
+		// stats keeps a partial result per store goroutine when the store
+		// can deliver events concurrently, and merges them at the end.
+		var partials []*statsAgg
+		var mu sync.Mutex
+		if sa, ok := agg.(*statsAgg); ok {
+			req.Parallel = func() func(*event.Event) error {
+				part := newStatsAgg(sa.p, &limits{maxGroups: x.lim.maxGroups})
+				mu.Lock()
+				partials = append(partials, part)
+				mu.Unlock()
+				pass := newPass()
+				return func(e *event.Event) error {
+					if e, ok := pass(e); ok {
+						part.add(e, e.Count(), e.Time, e.Seq)
+					}
+					return nil
+				}
+			}
 		}
 		st, err := s.Search(ctx, req, func(e *event.Event) error {
 			if e, ok := pass(e); ok {
@@ -291,6 +314,9 @@ func (x *executor) run(ctx context.Context, s Searcher) (*Result, error) {
 		res.Stats = st
 		if err != nil {
 			return nil, fmt.Errorf("query: search: %w", err)
+		}
+		for _, part := range partials {
+			agg.(*statsAgg).merge(part)
 		}
 		return x.finishTable(res, agg, pipes[x.firstAgg+1:])
 	}

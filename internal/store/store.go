@@ -37,6 +37,14 @@ type Request struct {
 	// newest @timestamp is below Floor() may be skipped. The query executor
 	// raises it once its top-N by time is full.
 	Floor func() int64
+	// Parallel, when set, lets the store deliver matching events to
+	// functions it obtains from Parallel instead of fn: each is called by
+	// one goroutine at a time, several run concurrently, and events come in
+	// no particular order (an aggregation keeps a partial result per
+	// function and merges them). The store may still use fn for some or all
+	// events. Stores ignore it when NewestFirst or Floor is set. An error
+	// from any of them ends the search like one from fn.
+	Parallel func() func(*event.Event) error
 }
 
 // Stats says how much work a search did.

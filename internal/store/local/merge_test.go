@@ -1,6 +1,9 @@
 package local
 
 import (
+	"errors"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/shoseki/shoseki/internal/event"
@@ -103,5 +106,56 @@ func TestCanCopyBlock(t *testing.T) {
 		if got := canCopyBlock(c.p, c.bh, 64); got != c.want {
 			t.Errorf("canCopyBlock(cols %q, rows %d) = %v, want %v", c.p.cols, c.bh.rows, got, c.want)
 		}
+	}
+}
+
+// TestSearchParallelDelivery: with Request.Parallel, every matching event
+// (in parts and in the head) is delivered exactly once, part events to the
+// functions Parallel hands out, and the stats count them all.
+func TestSearchParallelDelivery(t *testing.T) {
+	s := openT(t, Options{Dir: t.TempDir(), NoSync: true, BlockRows: 64, NoBackgroundMerge: true})
+	defer s.Close()
+	model := map[uint64]*event.Event{}
+	g := newEventGen(21)
+	appendT(t, s, g.batch(3000), model)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	appendT(t, s, g.batch(200), model) // stays in the head
+	var mu sync.Mutex
+	seen := map[uint64]int{}
+	funcs := 0
+	record := func(e *event.Event) error {
+		mu.Lock()
+		seen[e.Seq]++
+		mu.Unlock()
+		return nil
+	}
+	st, err := s.Search(ctx, store.Request{Parallel: func() func(*event.Event) error {
+		mu.Lock()
+		funcs++
+		mu.Unlock()
+		return record
+	}}, record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != len(model) || st.EventsMatched != int64(len(model)) {
+		t.Fatalf("%d distinct events delivered, %d matched by the stats; want %d", len(seen), st.EventsMatched, len(model))
+	}
+	for seq, n := range seen {
+		if n != 1 || model[seq] == nil {
+			t.Fatalf("seq %d delivered %d times (in the model: %v)", seq, n, model[seq] != nil)
+		}
+	}
+	if runtime.GOMAXPROCS(0) > 1 && funcs < 2 {
+		t.Errorf("Parallel was asked for %d functions; want one per worker", funcs)
+	}
+	// An error from a parallel function ends the search with it.
+	boom := errors.New("boom")
+	if _, err := s.Search(ctx, store.Request{Parallel: func() func(*event.Event) error {
+		return func(*event.Event) error { return boom }
+	}}, record); runtime.GOMAXPROCS(0) > 1 && !errors.Is(err, boom) {
+		t.Errorf("search error %v, want %v", err, boom)
 	}
 }

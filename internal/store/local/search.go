@@ -230,6 +230,9 @@ func (sr *searcher) searchParts(parts []*part) error {
 		return nil
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers > 1 && sr.req.Parallel != nil && sr.req.Floor == nil && !sr.req.NewestFirst {
+		return sr.searchUnordered(jobs, workers)
+	}
 	if workers == 1 {
 		for _, j := range jobs {
 			if err := sr.ctx.Err(); err != nil {
@@ -502,19 +505,25 @@ rows:
 
 // emit accounts for a matched block and hands its matching rows to fn.
 func (sr *searcher) emit(j *blockJob) error {
-	sr.st.BlocksScanned++
-	sr.st.EventsScanned += int64(j.bh.rows)
-	sr.st.BytesRead += j.bytesRead
+	return emitTo(j, sr.fn, &sr.out, sr.st, sr.req.NewestFirst)
+}
+
+// emitTo hands the matching rows of a matched block to fn, built in out,
+// and counts the work in st.
+func emitTo(j *blockJob, fn func(*event.Event) error, out *event.Event, st *store.Stats, newestFirst bool) error {
+	st.BlocksScanned++
+	st.EventsScanned += int64(j.bh.rows)
+	st.BytesRead += j.bytesRead
 	if j.err != nil {
 		return j.err
 	}
-	sr.st.EventsMatched += int64(len(j.match))
+	st.EventsMatched += int64(len(j.match))
 	for k := range j.match {
-		if sr.req.NewestFirst {
+		if newestFirst {
 			k = len(j.match) - 1 - k
 		}
 		r := j.match[k]
-		e := &sr.out
+		e := out
 		e.Time, e.Seq = j.times[r], j.seqs[r]
 		clear(e.Fields)
 		e.Fields = e.Fields[:0]
@@ -523,9 +532,56 @@ func (sr *searcher) emit(j *blockJob) error {
 				e.Fields = append(e.Fields, event.Field{Name: o.name, Value: v})
 			}
 		}
-		if err := sr.fn(e); err != nil {
+		if err := fn(e); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// searchUnordered matches and delivers blocks on workers goroutines, each
+// to its own function from Request.Parallel, in no particular order.
+func (sr *searcher) searchUnordered(jobs []*blockJob, workers int) error {
+	feed := make(chan *blockJob, len(jobs))
+	for _, j := range jobs {
+		feed <- j
+	}
+	close(feed)
+	var (
+		stop    atomic.Bool
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		firstEr error
+	)
+	for range workers {
+		fn := sr.req.Parallel()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch blockScratch
+			var out event.Event
+			var st store.Stats
+			var err error
+			for j := range feed {
+				if err == nil && !stop.Load() {
+					if err = sr.ctx.Err(); err == nil {
+						sr.matchBlock(&scratch, j)
+						err = emitTo(j, fn, &out, &st, false)
+					}
+					if err != nil {
+						stop.Store(true)
+					}
+				}
+				j.release()
+			}
+			mu.Lock()
+			sr.st.Add(st)
+			if err != nil && firstEr == nil {
+				firstEr = err
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return firstEr
 }
