@@ -458,7 +458,21 @@ func (s *statsAgg) add(r record, w, ts int64, seq uint64) {
 		s.addCombo(nil)
 		return
 	}
-	s.combos.each(r, s.fn)
+	// Scalar by values (the usual case) make one combination: no need to
+	// enumerate.
+	cur := s.combos.cur
+	for i, f := range s.p.By {
+		v, ok := r.Get(f)
+		if !ok || v.IsNull() {
+			return
+		}
+		if v.Type() == event.TypeArray {
+			s.combos.each(r, s.fn)
+			return
+		}
+		cur[i] = v
+	}
+	s.addCombo(cur)
 }
 
 func (s *statsAgg) addCombo(key []event.Value) {
