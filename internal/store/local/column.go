@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/netip"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/shoseki/shoseki/internal/event"
 )
@@ -147,8 +146,7 @@ func indexNear(s, sub string, hint int) int {
 // s): then its tokens, and pairs of adjacent tokens, are also those of s,
 // by ASCII and by Unicode tokenization alike.
 func atTokenBounds(s string, i, j int) bool {
-	sep := func(c byte) bool { return c < utf8.RuneSelf && !wordByte[c] }
-	return (i == 0 || sep(s[i-1])) && (j == len(s) || sep(s[j]))
+	return (i == 0 || byteClass[s[i-1]]&(clsWord|clsHigh) == 0) && (j == len(s) || byteClass[s[j]]&(clsWord|clsHigh) == 0)
 }
 
 // singletons reports whether every present value is an array of exactly
