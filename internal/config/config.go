@@ -93,6 +93,10 @@ type Storage struct {
 	Retention     time.Duration `yaml:"retention"`
 	MaxBytes      int64         `yaml:"max_bytes"`
 	Fsync         bool          `yaml:"fsync"`
+	// Compression is the zstd effort for parts: "fastest", "default" or
+	// "better" (about a tenth smaller than default for about twice the
+	// CPU of a flush's compression).
+	Compression string `yaml:"compression"`
 }
 
 // Log configures Shoseki's own logs.
@@ -123,6 +127,7 @@ func Default() Config {
 		Storage: Storage{
 			FlushInterval: 10 * time.Second,
 			Fsync:         true,
+			Compression:   "default",
 		},
 		Detect:    Detect{Enabled: true},
 		Aggregate: aggregate.DefaultRules(),
@@ -218,6 +223,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.MaxBytes < 0 {
 		bad("storage.max_bytes", "must not be negative")
+	}
+	switch c.Storage.Compression {
+	case "fastest", "default", "better":
+	default:
+		bad("storage.compression", "must be fastest, default or better, not %q", c.Storage.Compression)
 	}
 	if err := aggregate.Validate(c.Aggregate); err != nil {
 		bad("aggregate", "%v", err)

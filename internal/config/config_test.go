@@ -45,6 +45,12 @@ func TestLoad(t *testing.T) {
 		{name: "bad zone", yaml: "syslog:\n  timezone: Mars/Olympus\n", wantErr: "config syslog.timezone"},
 		{name: "tls half set", yaml: "tls:\n  cert_file: a.pem\n", wantErr: "config tls"},
 		{name: "bad level", yaml: "log:\n  level: loud\n", wantErr: "config log.level"},
+		{name: "bad compression", env: []string{"SHOSEKI_STORAGE_COMPRESSION=max"}, wantErr: "config storage.compression"},
+		{name: "compression", env: []string{"SHOSEKI_STORAGE_COMPRESSION=better"}, check: func(t *testing.T, c Config) {
+			if c.Storage.Compression != "better" {
+				t.Errorf("storage.compression = %q", c.Storage.Compression)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -87,15 +88,16 @@ func Start(cfg config.Config, opts Options) (_ *Server, err error) {
 	}
 	folder := aggregate.New(cfg.Aggregate)
 	s.store, err = local.Open(local.Options{
-		Dir:           filepath.Join(cfg.DataDir, "store"),
-		FlushInterval: cfg.Storage.FlushInterval,
-		Retention:     cfg.Storage.Retention,
-		MaxBytes:      cfg.Storage.MaxBytes,
-		NoSync:        !cfg.Storage.Fsync,
-		Fold:          folder.Fold,
-		FoldStream:    folder.Folds,
-		Logger:        log.With("component", "store"),
-		Registerer:    s.reg,
+		Dir:             filepath.Join(cfg.DataDir, "store"),
+		FlushInterval:   cfg.Storage.FlushInterval,
+		Retention:       cfg.Storage.Retention,
+		MaxBytes:        cfg.Storage.MaxBytes,
+		NoSync:          !cfg.Storage.Fsync,
+		PartCompression: partCompression[cfg.Storage.Compression],
+		Fold:            folder.Fold,
+		FoldStream:      folder.Folds,
+		Logger:          log.With("component", "store"),
+		Registerer:      s.reg,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -316,4 +318,12 @@ func rulesOrNil(r *runner.Runner) api.RuleService {
 		return nil
 	}
 	return r
+}
+
+// partCompression maps storage.compression (validated by config) to the
+// store's zstd level.
+var partCompression = map[string]zstd.EncoderLevel{
+	"fastest": zstd.SpeedFastest,
+	"default": zstd.SpeedDefault,
+	"better":  zstd.SpeedBetterCompression,
 }

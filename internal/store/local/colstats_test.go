@@ -71,6 +71,33 @@ func TestColumnSizes(t *testing.T) {
 			}
 		}
 	}
+	if os.Getenv("SHOSEKI_ZSTD_LEVELS") != "" {
+		// Recompress every column block at each level: CPU and size.
+		var raws [][]byte
+		for _, p := range s.parts {
+			for _, b := range p.blocks {
+				for i := range b.cols {
+					c := &b.cols[i]
+					raw, err := p.readBlock(c.valOff, c.valLen, c.rawLen)
+					if err != nil {
+						t.Fatal(err)
+					}
+					raws = append(raws, raw)
+				}
+			}
+		}
+		for _, l := range []zstd.EncoderLevel{zstd.SpeedFastest, zstd.SpeedDefault, zstd.SpeedBetterCompression} {
+			enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(l), zstd.WithEncoderConcurrency(1))
+			var out []byte
+			var size int
+			start := time.Now()
+			for _, r := range raws {
+				out = enc.EncodeAll(r, out[:0])
+				size += len(out)
+			}
+			t.Logf("zstd %-8s %6.2f µs/event, %5.1f B/event", l, float64(time.Since(start).Microseconds())/float64(len(pool)), float64(size)/float64(len(pool)))
+		}
+	}
 	var list []*agg
 	for _, a := range m {
 		list = append(list, a)
