@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -137,4 +138,35 @@ func TestSubstrColumnsThroughParts(t *testing.T) {
 	s = openT(t, Options{Dir: dir, NoSync: true, BlockRows: 512, NoBackgroundMerge: true})
 	defer s.Close()
 	check()
+}
+
+// TestFlushMixesEncodedAndFoldedRows: a block may hold rows of a stream
+// that Fold sees (decoded into events first) next to rows of streams it
+// does not (decoded straight into the columns); both come back intact.
+func TestFlushMixesEncodedAndFoldedRows(t *testing.T) {
+	fold := func(evs []*event.Event) []*event.Event { return evs } // folds nothing, but sees its streams' rows
+	s := openT(t, Options{Dir: t.TempDir(), NoSync: true, BlockRows: 64, FlushEvents: 1 << 30, NoBackgroundMerge: true,
+		Fold: fold, FoldStream: func(stream string) bool { return stream[len(stream)-1]%2 == 0 }})
+	defer s.Close()
+	model := map[uint64]*event.Event{}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	var evs []*event.Event
+	for i := range 600 {
+		e := &event.Event{Time: t0 + int64(i)*1e9}
+		// 200 streams of 3 rows: fewer than BlockRows/16, so blocks mix
+		// streams Fold sees with others.
+		e.Set(event.FieldDataset, event.String(fmt.Sprintf("s%03d", i%200)))
+		e.Set(event.FieldOriginal, event.String(fmt.Sprintf("line %d from 10.0.%d.%d", i, i%7, i%250)))
+		e.Set(event.FieldMessage, event.String(fmt.Sprintf("from 10.0.%d.%d", i%7, i%250)))
+		e.Set("n", event.Int(int64(i)))
+		if i%5 == 0 {
+			e.Set("related.ip", event.Array(event.IP(netip.AddrFrom4([4]byte{10, 0, byte(i % 7), byte(i % 250)}))))
+		}
+		evs = append(evs, e)
+	}
+	appendT(t, s, evs, model)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkExactlyOnce(t, all(t, s), model)
 }

@@ -86,6 +86,7 @@ type flushRow struct {
 	seq    uint64
 	rec    int32  // index of the payload
 	off    uint32 // offset of the event's field count in the payload
+	size   uint32 // bytes of the event from off
 	names  uint32 // field names the payload defined before the event
 }
 
@@ -189,6 +190,7 @@ func (r *headRec) scan(rec int32, rows []flushRow, streams map[string]string) (f
 				row.stream = st
 			}
 		}
+		row.size = uint32(d.off) - row.off
 		rows = append(rows, row)
 	}
 	if d.err != nil {

@@ -136,7 +136,7 @@ type partWriter struct {
 	blocks []blockHeader
 	meta   partMeta
 
-	rows     []*event.Event
+	rows     []writerRow
 	stream   string
 	local    []int32 // colID -> index in jobs, -1 when absent from the block
 	used     []uint32
@@ -211,22 +211,56 @@ func newPartWriter(fsys vfs.FS, dir string, blockRows int, level zstd.EncoderLev
 	return w, nil
 }
 
-// add appends one event of the given stream (its event.dataset); events
+// writerRow is a row of the block being gathered: an event, or (from a
+// flush) an event still encoded in its head record, whose fields the
+// gather decodes straight into the columns.
+type writerRow struct {
+	e  *event.Event
+	fr *flushRow
+	fp *flushPayload
+}
+
+func (r *writerRow) timeSeq() (int64, uint64) {
+	if r.e != nil {
+		return r.e.Time, r.e.Seq
+	}
+	return r.fr.t, r.fr.seq
+}
+
+// add appends one event of the given stream (its event.dataset); rows
 // must come sorted by (stream, time, seq).
 func (w *partWriter) add(e *event.Event, stream string) error {
 	if w.err != nil {
 		return w.err
 	}
-	if len(w.rows) > 0 && (len(w.rows) >= w.blockRows || w.rowBytes >= maxBlockBytes || (stream != w.stream && len(w.rows) >= w.blockRows/16)) {
-		w.flushBlock()
-	}
-	w.stream = stream
-	w.rows = append(w.rows, e)
+	w.cut(stream)
+	w.rows = append(w.rows, writerRow{e: e})
 	w.rowBytes += 8 * len(e.Fields)
 	for i := range e.Fields {
 		w.rowBytes += len(e.Fields[i].Value.Str())
 	}
 	return w.err
+}
+
+// addEncoded is add for an event of a flush that needs no change (no
+// folding): it is decoded once, into the block's columns.
+func (w *partWriter) addEncoded(fr *flushRow, fp *flushPayload) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.cut(fr.stream)
+	w.rows = append(w.rows, writerRow{fr: fr, fp: fp})
+	w.rowBytes += int(fr.size)
+	return w.err
+}
+
+// cut writes the block being gathered when the next row, of stream, must
+// start a new one.
+func (w *partWriter) cut(stream string) {
+	if len(w.rows) > 0 && (len(w.rows) >= w.blockRows || w.rowBytes >= maxBlockBytes || (stream != w.stream && len(w.rows) >= w.blockRows/16)) {
+		w.flushBlock()
+	}
+	w.stream = stream
 }
 
 func (w *partWriter) writeValues(p []byte) {
@@ -330,6 +364,61 @@ func (w *partWriter) copyBlock(p *part, bh *blockHeader) error {
 	return w.err
 }
 
+// gather puts the value of the field at position j of row i (of n) into
+// its column.
+func (w *partWriter) gather(i, j int, name string, v event.Value, n int) {
+	id := w.columnID(j, name)
+	li := w.local[id]
+	if li < 0 {
+		li = int32(len(w.used))
+		w.local[id] = li
+		w.used = append(w.used, id)
+		if int(li) >= len(w.jobs) {
+			w.jobs = append(w.jobs, colJob{})
+		}
+		job := &w.jobs[li]
+		job.id, job.size = id, 0
+		job.vals = resizeValues(job.vals, n)
+		clear(job.vals)
+	}
+	job := &w.jobs[li]
+	if job.vals[i].IsNull() { // the first of duplicate names wins, as in Event.Get
+		job.vals[i] = v
+		job.size += len(v.Str()) + 4
+	}
+}
+
+// gatherEncoded decodes the event of a head record (flushPayload.decodeAt
+// without building an Event) into the columns of row i. Its strings point
+// into fp.raw.
+func (w *partWriter) gatherEncoded(i int, fr *flushRow, fp *flushPayload, n int) error {
+	d := decoder{b: fp.raw, off: int(fr.off)}
+	known := uint64(fr.names)
+	nf := d.uvarint()
+	if known > uint64(len(fp.names)) || nf > uint64(len(fp.raw)-d.off)/2 {
+		return formatErr("head event at offset %d: bad layout", fr.off)
+	}
+	for j := range int(nf) {
+		id := d.uvarint()
+		switch {
+		case id < known:
+		case id == known && known < uint64(len(fp.names)):
+			d.bytes(d.uvarint()) // the definition, read by scan
+			known++
+		default:
+			return formatErr("head event at offset %d: bad name reference %d", fr.off, id)
+		}
+		v := d.value(0)
+		if d.err != nil {
+			return d.err
+		}
+		if name := fp.names[id]; !v.IsNull() && name != event.FieldTimestamp {
+			w.gather(i, j, name, v, n)
+		}
+	}
+	return nil
+}
+
 func (w *partWriter) flushBlock() {
 	rows := w.rows
 	n := len(rows)
@@ -342,13 +431,14 @@ func (w *partWriter) flushBlock() {
 	w.times = w.times[:0]
 	var pt int64
 	var ps uint64
-	for _, e := range rows {
-		raw = binary.AppendVarint(raw, e.Time-pt)
-		raw = binary.AppendVarint(raw, int64(e.Seq-ps))
-		pt, ps = e.Time, e.Seq
-		w.times = append(w.times, e.Time)
-		bh.minT, bh.maxT = min(bh.minT, e.Time), max(bh.maxT, e.Time)
-		bh.minSeq, bh.maxSeq = min(bh.minSeq, e.Seq), max(bh.maxSeq, e.Seq)
+	for i := range rows {
+		t, seq := rows[i].timeSeq()
+		raw = binary.AppendVarint(raw, t-pt)
+		raw = binary.AppendVarint(raw, int64(seq-ps))
+		pt, ps = t, seq
+		w.times = append(w.times, t)
+		bh.minT, bh.maxT = min(bh.minT, t), max(bh.maxT, t)
+		bh.minSeq, bh.maxSeq = min(bh.minSeq, seq), max(bh.maxSeq, seq)
 	}
 	w.comp = w.enc.EncodeAll(raw, w.comp[:0])
 	w.raw = raw
@@ -360,31 +450,18 @@ func (w *partWriter) flushBlock() {
 		w.local[id] = -1
 	}
 	w.used = w.used[:0]
-	for i, e := range rows {
-		for j := range e.Fields {
-			f := &e.Fields[j]
-			if f.Value.IsNull() || f.Name == event.FieldTimestamp {
-				continue
-			}
-			id := w.columnID(j, f.Name)
-			li := w.local[id]
-			if li < 0 {
-				li = int32(len(w.used))
-				w.local[id] = li
-				w.used = append(w.used, id)
-				if int(li) >= len(w.jobs) {
-					w.jobs = append(w.jobs, colJob{})
+	for i := range rows {
+		if e := rows[i].e; e != nil {
+			for j := range e.Fields {
+				if f := &e.Fields[j]; !f.Value.IsNull() && f.Name != event.FieldTimestamp {
+					w.gather(i, j, f.Name, f.Value, n)
 				}
-				job := &w.jobs[li]
-				job.id, job.size = id, 0
-				job.vals = resizeValues(job.vals, n)
-				clear(job.vals)
 			}
-			job := &w.jobs[li]
-			if job.vals[i].IsNull() { // the first of duplicate names wins, as in Event.Get
-				job.vals[i] = f.Value
-				job.size += len(f.Value.Str()) + 4
-			}
+			continue
+		}
+		if err := w.gatherEncoded(i, rows[i].fr, rows[i].fp, n); err != nil {
+			w.err = err
+			return
 		}
 	}
 	jobs := w.jobs[:len(w.used)]

@@ -796,7 +796,7 @@ func (s *Store) writeParts(rows []flushRow, payloads []flushPayload, flushSeq ui
 			j++
 		}
 		p, err := s.writePart(dayName(rows[i].day), flushSeq, nil, func(w *partWriter) error {
-			return s.feedRows(rows[i:j], payloads, w.add)
+			return s.feedRows(rows[i:j], payloads, w)
 		})
 		if err != nil {
 			return fail(err)
@@ -807,46 +807,51 @@ func (s *Store) writeParts(rows []flushRow, payloads []flushPayload, flushSeq ui
 	return out, nil
 }
 
-// flushChunk is how many events a flush decodes (and folds) at a time.
+// flushChunk is how many events a flush decodes and folds at a time.
 const flushChunk = 16384
 
-// feedRows decodes the events of rows, flushChunk at a time, folds them
-// when Options.Fold is set, and hands them to add.
-func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, add func(*event.Event, string) error) error {
+// feedRows hands the rows (sorted, of one day) to w: the rows of streams
+// that Options.Fold may change are decoded into events flushChunk at a time
+// and folded; the others go to w still encoded, and are decoded once,
+// straight into their block's columns.
+func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, w *partWriter) error {
 	var events []*event.Event
 	var arena fieldArena // never reused: a block may hold rows of two chunks
-	for k := 0; k < len(rows); k += flushChunk {
-		chunk := rows[k:min(k+flushChunk, len(rows))]
-		evs := make([]event.Event, len(chunk))
-		events = events[:0]
-		for x := range chunk {
-			if err := payloads[chunk[x].rec].decodeAt(&chunk[x], &evs[x], &arena); err != nil {
-				return fmt.Errorf("decoding the head: %w", err)
-			}
-			events = append(events, &evs[x])
+	for i := 0; i < len(rows); {
+		stream := rows[i].stream
+		j := i + 1
+		for j < len(rows) && rows[j].stream == stream {
+			j++
 		}
-		// Rows are sorted by stream: fold each run of one stream (or
-		// hand it over as it is).
-		for i := 0; i < len(chunk); {
-			j := i + 1
-			for j < len(chunk) && chunk[j].stream == chunk[i].stream {
-				j++
-			}
-			run, stream := events[i:j], chunk[i].stream
-			if s.opts.Fold != nil && (s.opts.FoldStream == nil || s.opts.FoldStream(stream)) {
-				// The events are durable in the WAL already: folding
-				// them into fewer rows changes how they are stored, not
-				// what is kept. Fold keeps the rows' order, so they stay
-				// sorted, and never folds events of different streams.
-				run = s.opts.Fold(run)
-			}
-			for _, e := range run {
-				if err := add(e, stream); err != nil {
+		if s.opts.Fold == nil || (s.opts.FoldStream != nil && !s.opts.FoldStream(stream)) {
+			for k := i; k < j; k++ {
+				if err := w.addEncoded(&rows[k], &payloads[rows[k].rec]); err != nil {
 					return err
 				}
 			}
 			i = j
+			continue
 		}
+		for k := i; k < j; k += flushChunk {
+			chunk := rows[k:min(k+flushChunk, j)]
+			evs := make([]event.Event, len(chunk))
+			events = events[:0]
+			for x := range chunk {
+				if err := payloads[chunk[x].rec].decodeAt(&chunk[x], &evs[x], &arena); err != nil {
+					return fmt.Errorf("decoding the head: %w", err)
+				}
+				events = append(events, &evs[x])
+			}
+			// The events are durable in the WAL already: folding them
+			// into fewer rows changes how they are stored, not what is
+			// kept. Fold keeps the rows' order, so they stay sorted.
+			for _, e := range s.opts.Fold(events) {
+				if err := w.add(e, stream); err != nil {
+					return err
+				}
+			}
+		}
+		i = j
 	}
 	return nil
 }
