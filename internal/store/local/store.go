@@ -719,8 +719,20 @@ func scanRecords(recs []*headRec, n int) ([]flushPayload, []flushRow, error) {
 		}
 		return nil, nil, err
 	}
-	// One copy of each stream name across the goroutines' copies.
+	// One copy of each stream and field name across the payloads: the
+	// part writer recognizes a column by its name's pointer first.
 	streams := map[string]string{}
+	for i := range payloads {
+		for k, name := range payloads[i].names {
+			if in, ok := streams[name]; ok {
+				payloads[i].names[k] = in
+			} else if len(streams) < 1<<16 {
+				name = strings.Clone(name)
+				streams[name] = name
+				payloads[i].names[k] = name
+			}
+		}
+	}
 	rows := make([]flushRow, 0, n)
 	for _, rs := range perRec {
 		for _, r := range rs {
