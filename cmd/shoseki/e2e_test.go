@@ -57,19 +57,26 @@ type instance struct {
 	env     []string
 }
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct free TCP ports: the listeners stay open
+// until all are chosen, so the kernel cannot hand one out twice.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // newInstance prepares a server with its own data directory and ports.
 func newInstance(t *testing.T, env ...string) *instance {
-	api, sys, nf := freePort(t), freePort(t), freePort(t)
+	ports := freePorts(t, 3)
+	api, sys, nf := ports[0], ports[1], ports[2]
 	return &instance{
 		t:       t,
 		dataDir: t.TempDir(),
