@@ -273,6 +273,15 @@ func appendEvents(dst []byte, events []*event.Event) []byte {
 					slots[i] = slot{f.Name, id}
 				}
 			}
+			if t := f.Value.Type(); t == event.TypeString || t == event.TypeIP {
+				// The bulk of fields: written here rather than through
+				// appendValue, which takes the 56-byte Value by copy.
+				_, str := f.Value.Raw()
+				dst = append(dst, byte(t))
+				dst = binary.AppendUvarint(dst, uint64(len(str)))
+				dst = append(dst, str...)
+				continue
+			}
 			dst = appendValue(dst, f.Value)
 		}
 	}
