@@ -167,28 +167,33 @@ func (r *headRec) scan(rec int32, rows []flushRow, streams map[string]string) (f
 			default:
 				return fp, rows, formatErr("bad name reference %d", id)
 			}
+			if found || name != streamField {
+				d.skipValue(0) // read by the part writer (or decodeAt)
+				if d.err != nil {
+					return fp, rows, d.err
+				}
+				continue
+			}
 			v := d.value(0)
 			if d.err != nil {
 				return fp, rows, d.err
 			}
-			if !found && name == streamField {
-				// As Event.GetString: the first value, as text.
-				found = true
-				st := v.Text()
-				if v.Type() == event.TypeString {
-					st = v.Str()
-				}
-				// One copy per stream: sorting and cutting blocks
-				// compare streams of rows scattered over the
-				// payloads, and equal pointers compare at once.
-				if in, ok := streams[st]; ok {
-					st = in
-				} else if len(streams) < 1024 {
-					st = strings.Clone(st)
-					streams[st] = st
-				}
-				row.stream = st
+			// As Event.GetString: the first value, as text.
+			found = true
+			st := v.Text()
+			if v.Type() == event.TypeString {
+				st = v.Str()
 			}
+			// One copy per stream: sorting and cutting blocks compare
+			// streams of rows scattered over the payloads, and equal
+			// pointers compare at once.
+			if in, ok := streams[st]; ok {
+				st = in
+			} else if len(streams) < 1024 {
+				st = strings.Clone(st)
+				streams[st] = st
+			}
+			row.stream = st
 		}
 		row.size = uint32(d.off) - row.off
 		rows = append(rows, row)
