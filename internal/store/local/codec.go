@@ -51,6 +51,9 @@ type decoder struct {
 	b   []byte
 	off int
 	err error
+	// elems, when set, is where arrays of up to 64 elements are allocated
+	// from (never reused: the values returned keep them).
+	elems *[]event.Value
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -224,7 +227,18 @@ func (d *decoder) value(depth int) event.Value {
 			d.fail("array length %d beyond end", n)
 			return event.Value{}
 		}
-		els := make([]event.Value, n)
+		var els []event.Value
+		if d.elems != nil && n <= 64 {
+			// Small arrays share the caller's larger allocations.
+			if cap(*d.elems)-len(*d.elems) < int(n) {
+				*d.elems = make([]event.Value, 0, 4096)
+			}
+			l := len(*d.elems)
+			*d.elems = (*d.elems)[:l+int(n)]
+			els = (*d.elems)[l : l+int(n) : l+int(n)]
+		} else {
+			els = make([]event.Value, n)
+		}
 		for i := range els {
 			els[i] = d.value(depth + 1)
 		}

@@ -137,6 +137,7 @@ type partWriter struct {
 	meta   partMeta
 
 	rows     []writerRow
+	elems    []event.Value // arrays decoded by gatherEncoded share these allocations
 	stream   string
 	local    []int32 // colID -> index in jobs, -1 when absent from the block
 	used     []uint32
@@ -392,7 +393,7 @@ func (w *partWriter) gather(i, j int, name string, v event.Value, n int) {
 // without building an Event) into the columns of row i. Its strings point
 // into fp.raw.
 func (w *partWriter) gatherEncoded(i int, fr *flushRow, fp *flushPayload, n int) error {
-	d := decoder{b: fp.raw, off: int(fr.off)}
+	d := decoder{b: fp.raw, off: int(fr.off), elems: &w.elems}
 	known := uint64(fr.names)
 	nf := d.uvarint()
 	if known > uint64(len(fp.names)) || nf > uint64(len(fp.raw)-d.off)/2 {
