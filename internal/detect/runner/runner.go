@@ -325,13 +325,19 @@ func (r *Runner) Start(src Source) {
 }
 
 func (r *Runner) process(ev *event.Event, signals []*event.Event) []*event.Event {
+	r.mu.RLock()
+	eng := r.engine
+	r.mu.RUnlock()
+	if eng.Empty() { // no rule loaded: nothing to look at
+		return signals
+	}
 	if ev.GetString(event.FieldKind) == "signal" {
 		return signals
 	}
 	r.procMu.Lock()
 	defer r.procMu.Unlock()
 	r.mu.RLock()
-	eng := r.engine
+	eng = r.engine
 	r.mu.RUnlock()
 	r.mEvents.Inc()
 	eng.Process(ev, func(s sigma.Signal) {

@@ -382,6 +382,9 @@ func itemEIDs(it *item, eidSlot int) (map[int64]bool, bool) {
 // NotCompiled lists the rules left out, each with the construct at fault.
 func (e *Engine) NotCompiled() []CompileError { return e.notCompiled }
 
+// Empty reports whether the engine has no rule to evaluate.
+func (e *Engine) Empty() bool { return len(e.rules) == 0 && len(e.corrs) == 0 }
+
 // Rules returns the compiled rules (detection and correlation).
 func (e *Engine) Rules() []*Rule {
 	out := make([]*Rule, 0, len(e.rules)+len(e.corrs))
