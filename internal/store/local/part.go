@@ -379,8 +379,9 @@ func (w *partWriter) gather(i, j int, name string, v event.Value, n int) {
 		}
 		job := &w.jobs[li]
 		job.id, job.size = id, 0
+		// Null already: a block clears the values of the jobs it used
+		// when it is written (or abandoned), and release clears all.
 		job.vals = resizeValues(job.vals, n)
-		clear(job.vals)
 	}
 	job := &w.jobs[li]
 	if job.vals[i].IsNull() { // the first of duplicate names wins, as in Event.Get
@@ -462,6 +463,9 @@ func (w *partWriter) flushBlock() {
 		}
 		if err := w.gatherEncoded(i, rows[i].fr, rows[i].fp, n); err != nil {
 			w.err = err
+			for k := range w.used {
+				clear(w.jobs[k].vals)
+			}
 			return
 		}
 	}
