@@ -65,8 +65,9 @@
 // @timestamp or to each other, whichever is smaller, message as suffix
 // lengths of event.original when it is its tail, as syslog and web lines
 // are, mostly distinct strings that event.original holds verbatim (ids in
-// CloudTrail JSON) as offset and length into it, raw otherwise),
-// zstd-compressed at SpeedBetterCompression;
+// CloudTrail JSON) as offset and length into it, one-element arrays
+// such as related.ip as their elements, raw otherwise), zstd-compressed at
+// Options.PartCompression (SpeedDefault unless set);
 // and a split-block bloom filter of its tokens (filter.Tokens), of its
 // whole values (lowercased text, scalars other than times) and, for text
 // fields, of adjacent digit-token pairs, so that an address searched as a
@@ -85,18 +86,24 @@
 // Open the sources are removed, whatever state they are in (they are
 // renamed to .trash-* first, so a half-deleted part is never opened).
 //
-// A flush is CPU-bound (the bulk is tokenizing text for the blooms and
-// zstd): the columns of a block are encoded by GOMAXPROCS goroutines,
-// strings are indexed once per distinct value (the encoder's dictionary),
-// column ids are found by field position rather than by name, and hashes
-// are deduplicated with an open-addressing set. The head keeps accepting
-// appends meanwhile (it is swapped out under the lock, then written).
+// A flush is CPU-bound (column encoding, tokenizing text for the blooms,
+// zstd): head records are decompressed and scanned by GOMAXPROCS
+// goroutines; events of streams that Fold does not touch are decoded once,
+// straight from their records into the block's columns; the columns of a
+// block are encoded by GOMAXPROCS goroutines; strings are indexed once per
+// distinct value, and not at all when they sit between token boundaries of
+// event.original (whose filter covers them); column ids are found by field
+// position and name pointer; hashes are deduplicated with an
+// open-addressing set that grows with the distinct hashes. The head keeps
+// accepting appends meanwhile (it is swapped out under the lock, then
+// written).
 //
 // Search: parts, then blocks, are pruned by time range and Floor, then by
 // filter.MayMatch over the part's column list and the block's index (and
 // the digit-bigram plan). The candidate blocks are then matched by
 // GOMAXPROCS workers, and their rows handed to fn in order on the caller's
-// goroutine (at most 2 blocks per worker in flight). In a block only the
+// goroutine (at most 2 blocks per worker in flight), or, when the request
+// sets Parallel and asks for no order, to each worker's own function. In a block only the
 // filter's columns are decoded for matching, with a substring prefilter on
 // the longest word of word terms; the other columns (or only
 // Request.Fields) are decoded only at the matching rows when they are few.
