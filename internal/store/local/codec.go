@@ -229,13 +229,7 @@ func (d *decoder) value(depth int) event.Value {
 		}
 		var els []event.Value
 		if d.elems != nil && n <= 64 {
-			// Small arrays share the caller's larger allocations.
-			if cap(*d.elems)-len(*d.elems) < int(n) {
-				*d.elems = make([]event.Value, 0, 4096)
-			}
-			l := len(*d.elems)
-			*d.elems = (*d.elems)[:l+int(n)]
-			els = (*d.elems)[l : l+int(n) : l+int(n)]
+			els = take(d.elems, int(n), 4096) // small arrays share larger allocations
 		} else {
 			els = make([]event.Value, n)
 		}

@@ -126,7 +126,7 @@ type flushPayload struct {
 
 // scan decompresses r and appends a flushRow per event to rows,
 // without building the events.
-func (r *headRec) scan(rec int32, rows []flushRow, streams map[string]string) (flushPayload, []flushRow, error) {
+func (r *headRec) scan(rec int32, rows []flushRow) (flushPayload, []flushRow, error) {
 	var fp flushPayload
 	var buf []byte
 	if b, ok := flushBufs.Get().(*[]byte); ok {
@@ -180,20 +180,10 @@ func (r *headRec) scan(rec int32, rows []flushRow, streams map[string]string) (f
 			}
 			// As Event.GetString: the first value, as text.
 			found = true
-			st := v.Text()
+			row.stream = v.Text()
 			if v.Type() == event.TypeString {
-				st = v.Str()
+				row.stream = v.Str()
 			}
-			// One copy per stream: sorting and cutting blocks compare
-			// streams of rows scattered over the payloads, and equal
-			// pointers compare at once.
-			if in, ok := streams[st]; ok {
-				st = in
-			} else if len(streams) < 1024 {
-				st = strings.Clone(st)
-				streams[st] = st
-			}
-			row.stream = st
 		}
 		row.size = uint32(d.off) - row.off
 		rows = append(rows, row)
@@ -207,32 +197,43 @@ func (r *headRec) scan(rec int32, rows []flushRow, streams map[string]string) (f
 	return fp, rows, nil
 }
 
-// fieldArena hands out Fields slices for the events of a flush chunk from
-// a few large allocations instead of one per event.
-type fieldArena struct{ free []event.Field }
-
-// take returns an empty slice with room for exactly n fields.
-func (a *fieldArena) take(n int) []event.Field {
-	if cap(a.free)-len(a.free) < n {
-		a.free = make([]event.Field, 0, max(n, 1<<16))
+// take returns n elements of *chunk's memory (a slice with no spare
+// capacity), starting a new chunk of at least size when it is short. Chunks
+// are never reused: what was taken stays valid.
+func take[T any](chunk *[]T, n, size int) []T {
+	if cap(*chunk)-len(*chunk) < n {
+		*chunk = make([]T, 0, max(n, size))
 	}
-	l := len(a.free)
-	a.free = a.free[:l+n]
-	return a.free[l : l : l+n]
+	l := len(*chunk)
+	*chunk = (*chunk)[:l+n]
+	return (*chunk)[l : l+n : l+n]
 }
 
 // decodeAt decodes the event of row (scanned from fp) into e, whose
-// Fields are replaced (taken from arena). Its strings point into fp.raw.
-func (fp *flushPayload) decodeAt(row *flushRow, e *event.Event, arena *fieldArena) error {
-	d := decoder{b: fp.raw, off: int(row.off)}
+// Fields are replaced, taken from fields' memory (see take). Its strings
+// point into fp.raw.
+func (fp *flushPayload) decodeAt(row *flushRow, e *event.Event, fields *[]event.Field, elems *[]event.Value) error {
+	e.Seq, e.Time = row.seq, row.t
+	e.Fields = nil
+	return fp.eachField(row, elems, func(n, _ int, name string, v event.Value) {
+		if e.Fields == nil {
+			e.Fields = take(fields, n, 1<<16)[:0]
+		}
+		e.Fields = append(e.Fields, event.Field{Name: name, Value: v})
+	})
+}
+
+// eachField decodes the fields of the event of row (scanned from fp) and
+// calls fn with the field count n, each field's position, name and value.
+// Strings point into fp.raw; arrays take their elements from elems' memory.
+func (fp *flushPayload) eachField(row *flushRow, elems *[]event.Value, fn func(n, pos int, name string, v event.Value)) error {
+	d := decoder{b: fp.raw, off: int(row.off), elems: elems}
 	known := uint64(row.names)
 	nf := d.uvarint()
 	if known > uint64(len(fp.names)) || nf > uint64(len(fp.raw)-d.off)/2 {
 		return formatErr("head event at offset %d: bad layout", row.off)
 	}
-	e.Seq, e.Time = row.seq, row.t
-	e.Fields = arena.take(int(nf))
-	for range nf {
+	for pos := range int(nf) {
 		id := d.uvarint()
 		switch {
 		case id < known:
@@ -246,7 +247,7 @@ func (fp *flushPayload) decodeAt(row *flushRow, e *event.Event, arena *fieldAren
 		if d.err != nil {
 			return d.err
 		}
-		e.Fields = append(e.Fields, event.Field{Name: fp.names[id], Value: v})
+		fn(int(nf), pos, fp.names[id], v)
 	}
 	return nil
 }

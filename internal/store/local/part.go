@@ -390,35 +390,14 @@ func (w *partWriter) gather(i, j int, name string, v event.Value, n int) {
 	}
 }
 
-// gatherEncoded decodes the event of a head record (flushPayload.decodeAt
-// without building an Event) into the columns of row i. Its strings point
-// into fp.raw.
+// gatherEncoded decodes the event of a head record straight into the
+// columns of row i (of n), without building an Event.
 func (w *partWriter) gatherEncoded(i int, fr *flushRow, fp *flushPayload, n int) error {
-	d := decoder{b: fp.raw, off: int(fr.off), elems: &w.elems}
-	known := uint64(fr.names)
-	nf := d.uvarint()
-	if known > uint64(len(fp.names)) || nf > uint64(len(fp.raw)-d.off)/2 {
-		return formatErr("head event at offset %d: bad layout", fr.off)
-	}
-	for j := range int(nf) {
-		id := d.uvarint()
-		switch {
-		case id < known:
-		case id == known && known < uint64(len(fp.names)):
-			d.bytes(d.uvarint()) // the definition, read by scan
-			known++
-		default:
-			return formatErr("head event at offset %d: bad name reference %d", fr.off, id)
+	return fp.eachField(fr, &w.elems, func(_, pos int, name string, v event.Value) {
+		if !v.IsNull() && name != event.FieldTimestamp {
+			w.gather(i, pos, name, v, n)
 		}
-		v := d.value(0)
-		if d.err != nil {
-			return d.err
-		}
-		if name := fp.names[id]; !v.IsNull() && name != event.FieldTimestamp {
-			w.gather(i, j, name, v, n)
-		}
-	}
-	return nil
+	})
 }
 
 func (w *partWriter) flushBlock() {

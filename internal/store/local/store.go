@@ -702,13 +702,12 @@ func scanRecords(recs []*headRec, n int) ([]flushPayload, []flushRow, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			streams := map[string]string{}
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(recs) {
 					return
 				}
-				payloads[i], perRec[i], errs[i] = recs[i].scan(int32(i), make([]flushRow, 0, recs[i].n), streams)
+				payloads[i], perRec[i], errs[i] = recs[i].scan(int32(i), make([]flushRow, 0, recs[i].n))
 			}
 		}()
 	}
@@ -719,28 +718,31 @@ func scanRecords(recs []*headRec, n int) ([]flushPayload, []flushRow, error) {
 		}
 		return nil, nil, err
 	}
-	// One copy of each stream and field name across the payloads: the
-	// part writer recognizes a column by its name's pointer first.
-	streams := map[string]string{}
+	// One copy of each stream and field name across the payloads: sorting
+	// and cutting blocks compare the streams of rows scattered over the
+	// payloads, the part writer recognizes a column by its name, and equal
+	// pointers compare at once.
+	interned := map[string]string{}
+	intern := func(s string) string {
+		if in, ok := interned[s]; ok {
+			return in
+		}
+		if len(interned) >= 1<<16 {
+			return s
+		}
+		s = strings.Clone(s)
+		interned[s] = s
+		return s
+	}
 	for i := range payloads {
 		for k, name := range payloads[i].names {
-			if in, ok := streams[name]; ok {
-				payloads[i].names[k] = in
-			} else if len(streams) < 1<<16 {
-				name = strings.Clone(name)
-				streams[name] = name
-				payloads[i].names[k] = name
-			}
+			payloads[i].names[k] = intern(name)
 		}
 	}
 	rows := make([]flushRow, 0, n)
 	for _, rs := range perRec {
 		for _, r := range rs {
-			if in, ok := streams[r.stream]; ok {
-				r.stream = in
-			} else {
-				streams[r.stream] = r.stream
-			}
+			r.stream = intern(r.stream)
 			rows = append(rows, r)
 		}
 	}
@@ -828,7 +830,10 @@ const flushChunk = 16384
 // straight into their block's columns.
 func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, w *partWriter) error {
 	var events []*event.Event
-	var arena fieldArena // never reused: a block may hold rows of two chunks
+	// Memory for the decoded events (see take): a block may hold rows of
+	// two chunks, so it is never reused.
+	var fields []event.Field
+	var elems []event.Value
 	for i := 0; i < len(rows); {
 		stream := rows[i].stream
 		j := i + 1
@@ -849,7 +854,7 @@ func (s *Store) feedRows(rows []flushRow, payloads []flushPayload, w *partWriter
 			evs := make([]event.Event, len(chunk))
 			events = events[:0]
 			for x := range chunk {
-				if err := payloads[chunk[x].rec].decodeAt(&chunk[x], &evs[x], &arena); err != nil {
+				if err := payloads[chunk[x].rec].decodeAt(&chunk[x], &evs[x], &fields, &elems); err != nil {
 					return fmt.Errorf("decoding the head: %w", err)
 				}
 				events = append(events, &evs[x])
