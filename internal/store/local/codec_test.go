@@ -2,7 +2,6 @@ package local
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"net/netip"
@@ -443,60 +442,5 @@ func TestHashSetDedup(t *testing.T) {
 			}
 			delete(want, h)
 		}
-	}
-}
-
-// TestRowMetaRoundTrip: times of any resolution and order (rows sorted by
-// stream then time go back in time between streams), extreme values
-// included, come back exactly; second-resolution times take about a byte;
-// and row meta of part formats 1 and 2 (no unit) still decodes.
-func TestRowMetaRoundTrip(t *testing.T) {
-	sec := int64(time.Second)
-	base := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC).UnixNano()
-	cases := map[string][]int64{
-		"seconds":     {base, base + sec, base + sec, base + 5*sec, base - 3*sec, base + 2*sec},
-		"millis":      {base + 1e6, base + 7e6, base + 3e6},
-		"nanos":       {base + 1, base + 2, base + 7},
-		"one":         {base},
-		"equal":       {0, 0, 0},
-		"extremes":    {math.MinInt64, math.MaxInt64, 0, -1, math.MinInt64 + 1, math.MaxInt64 - 1},
-		"wrap":        {math.MaxInt64, math.MinInt64, math.MaxInt64},
-		"negative":    {-5 * sec, -10 * sec, 5 * sec},
-		"min int64s":  {math.MinInt64, math.MinInt64},
-		"pre-1970 ms": {-1e6, -3e6},
-	}
-	for name, times := range cases {
-		seqs := make([]uint64, len(times))
-		for i := range seqs {
-			seqs[i] = uint64(1000 - 7*i) // not in order either
-		}
-		raw := appendRowMeta(nil, times, seqs)
-		gotT, gotS, err := decodeRowMeta(raw, len(times), nil, nil, true)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if !slices.Equal(gotT, times) || !slices.Equal(gotS, seqs) {
-			t.Fatalf("%s: got %v %v, want %v %v", name, gotT, gotS, times, seqs)
-		}
-		// Beyond the unit and the first time, a row of second-resolution
-		// times takes a byte of time delta and a byte of seq delta.
-		if first := appendRowMeta(nil, times[:1], seqs[:1]); name == "seconds" && len(raw)-len(first) > 2*(len(times)-1) {
-			t.Errorf("second-resolution times take %d bytes for %d rows after the first", len(raw)-len(first), len(times)-1)
-		}
-	}
-	// Formats 1 and 2: zigzag deltas in nanoseconds, no unit.
-	var old []byte
-	var pt int64
-	for _, tm := range cases["millis"] {
-		old = binary.AppendVarint(old, tm-pt)
-		old = binary.AppendVarint(old, 1)
-		pt = tm
-	}
-	gotT, _, err := decodeRowMeta(old, 3, nil, nil, false)
-	if err != nil || !slices.Equal(gotT, cases["millis"]) {
-		t.Fatalf("format 2 row meta: %v %v", gotT, err)
-	}
-	if _, _, err := decodeRowMeta([]byte{0}, 0, nil, nil, true); err == nil {
-		t.Error("a zero time unit decoded")
 	}
 }

@@ -224,8 +224,7 @@ func mergeParts(src []*part, stop <-chan struct{}, w *partWriter, blockRows int)
 // event.original, which they do by column id: column 0 in every part
 // written since copying began, but not necessarily in older ones.
 func canCopyBlock(p *part, bh *blockHeader, blockRows int) bool {
-	return int(bh.rows) >= blockRows/2 && len(p.cols) > 0 && p.cols[0] == event.FieldOriginal &&
-		p.meta.Format == partFormat // row meta differs between formats
+	return int(bh.rows) >= blockRows/2 && len(p.cols) > 0 && p.cols[0] == event.FieldOriginal
 }
 
 // blockIter walks the rows of some blocks of a part (todo, in stored

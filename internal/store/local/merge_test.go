@@ -91,9 +91,8 @@ func TestMergeCopiesFullBlocks(t *testing.T) {
 
 func TestCanCopyBlock(t *testing.T) {
 	full, small := &blockHeader{rows: 64}, &blockHeader{rows: 31}
-	pinned := &part{cols: []string{event.FieldOriginal, "message"}, meta: partMeta{Format: partFormat}}
-	older := &part{cols: []string{"message", event.FieldOriginal}, meta: partMeta{Format: partFormat}}
-	format2 := &part{cols: []string{event.FieldOriginal, "message"}, meta: partMeta{Format: 2}}
+	pinned := &part{cols: []string{event.FieldOriginal, "message"}}
+	older := &part{cols: []string{"message", event.FieldOriginal}}
 	for _, c := range []struct {
 		p    *part
 		bh   *blockHeader
@@ -101,8 +100,7 @@ func TestCanCopyBlock(t *testing.T) {
 	}{
 		{pinned, full, true},
 		{pinned, small, false},
-		{older, full, false},   // its references may name another column id
-		{format2, full, false}, // its row meta has no time unit
+		{older, full, false}, // its references may name another column id
 		{&part{}, full, false},
 	} {
 		if got := canCopyBlock(c.p, c.bh, 64); got != c.want {

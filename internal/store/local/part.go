@@ -26,9 +26,9 @@ import (
 
 const (
 	// partFormat is written in meta.json. Format 2 added the numCovered
-	// flag (a reader of format 1 would prune such columns wrongly), format
-	// 3 the time unit of row meta; formats 1 and 2 are still read.
-	partFormat     = 3
+	// flag (a reader of format 1 would prune such columns wrongly); format
+	// 1 parts are still read.
+	partFormat     = 2
 	minPartFormat  = 1
 	indexMagic     = "SKIDX\x00\x00\x01"
 	metaFile       = "meta.json"
@@ -148,7 +148,6 @@ type partWriter struct {
 	raw      []byte
 	comp     []byte
 	times    []int64
-	seqs     []uint64
 	rowBytes int
 	err      error
 }
@@ -287,43 +286,6 @@ func (w *partWriter) columnID(pos int, name string) uint32 {
 	return id
 }
 
-// appendRowMeta appends the row meta of a block (part format 3): the time
-// unit, the largest that divides every time difference, then per row the
-// time delta in units and the sequence number delta, zigzag varints.
-func appendRowMeta(dst []byte, times []int64, seqs []uint64) []byte {
-	var unit, pt int64
-	for _, t := range times {
-		unit = gcd(unit, t-pt)
-		pt = t
-	}
-	unit = max(unit, 1)
-	dst = binary.AppendUvarint(dst, uint64(unit))
-	pt = 0
-	var ps uint64
-	for i, t := range times {
-		dst = binary.AppendVarint(dst, (t-pt)/unit)
-		dst = binary.AppendVarint(dst, int64(seqs[i]-ps))
-		pt, ps = t, seqs[i]
-	}
-	return dst
-}
-
-// gcd is the greatest common divisor of |a| and |b| (0 when both are 0),
-// in two's complement: it divides the wrapped difference of any two times.
-func gcd(a, b int64) int64 {
-	x, y := uint64(a), uint64(b)
-	if a < 0 {
-		x = -x
-	}
-	if b < 0 {
-		y = -y
-	}
-	for y != 0 {
-		x, y = y, x%y
-	}
-	return int64(x)
-}
-
 // column returns the part-wide id of a column, adding it if new.
 func (w *partWriter) column(name string) uint32 {
 	id, ok := w.colID[name]
@@ -445,17 +407,20 @@ func (w *partWriter) flushBlock() {
 		return
 	}
 	bh := blockHeader{rows: uint32(n), minT: math.MaxInt64, maxT: math.MinInt64, minSeq: math.MaxUint64}
-	// Row meta: the time unit, then times (in units) and sequence numbers
-	// as zigzag deltas. Most log times have a resolution of a second or a
-	// millisecond: their deltas in nanoseconds waste bytes.
-	w.times, w.seqs = w.times[:0], w.seqs[:0]
+	// Row meta: times and sequence numbers as zigzag deltas.
+	raw := w.raw[:0]
+	w.times = w.times[:0]
+	var pt int64
+	var ps uint64
 	for i := range rows {
 		t, seq := rows[i].timeSeq()
-		w.times, w.seqs = append(w.times, t), append(w.seqs, seq)
+		raw = binary.AppendVarint(raw, t-pt)
+		raw = binary.AppendVarint(raw, int64(seq-ps))
+		pt, ps = t, seq
+		w.times = append(w.times, t)
 		bh.minT, bh.maxT = min(bh.minT, t), max(bh.maxT, t)
 		bh.minSeq, bh.maxSeq = min(bh.minSeq, seq), max(bh.maxSeq, seq)
 	}
-	raw := appendRowMeta(w.raw[:0], w.times, w.seqs)
 	w.comp = w.enc.EncodeAll(raw, w.comp[:0])
 	w.raw = raw
 	bh.metaOff, bh.metaLen, bh.metaRaw = w.valOff, uint32(len(w.comp)), uint32(len(raw))
@@ -1021,27 +986,17 @@ func (p *part) readRowMeta(bh *blockHeader, times []int64, seqs []uint64) ([]int
 	if err != nil {
 		return nil, nil, err
 	}
-	times, seqs, err = decodeRowMeta(raw, int(bh.rows), times, seqs, p.meta.Format >= 3)
+	times, seqs, err = decodeRowMeta(raw, int(bh.rows), times, seqs)
 	return times, seqs, withPath(err, filepath.Join(p.dir, valuesFile), bh.metaOff)
 }
 
-// decodeRowMeta decodes the row meta of n rows; withUnit for part format 3
-// and later, whose row meta starts with the time unit.
-func decodeRowMeta(raw []byte, n int, times []int64, seqs []uint64, withUnit bool) ([]int64, []uint64, error) {
+func decodeRowMeta(raw []byte, n int, times []int64, seqs []uint64) ([]int64, []uint64, error) {
 	times, seqs = slices.Grow(times[:0], n)[:n], slices.Grow(seqs[:0], n)[:n]
 	d := decoder{b: raw}
-	unit := int64(1)
-	if withUnit {
-		u := d.uvarint()
-		if u == 0 || u > math.MaxInt64 {
-			return nil, nil, formatErr("row meta time unit %d", u)
-		}
-		unit = int64(u)
-	}
 	var t int64
 	var s uint64
 	for i := 0; i < n; i++ {
-		t += d.varint() * unit
+		t += d.varint()
 		s += uint64(d.varint())
 		times[i], seqs[i] = t, s
 	}
