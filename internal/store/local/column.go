@@ -453,38 +453,15 @@ func (c *columnEncoder) section(vals []event.Value, times []int64, t event.Type,
 // suffixSection encodes a string column (every row present) against
 // c.ref: u8 strSuffix, uvarint ref column, per value uvarint k (0: the
 // value is a literal, else it is the last k-1 bytes of the row's ref
-// value), then the literals' uvarint lengths and their bytes.
+// value), then the literals' uvarint lengths and their bytes. c.at says
+// which values suffixes found to be suffixes.
 func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
-	s := c.sec[event.TypeString][:0]
-	s = append(s, strSuffix)
-	s = binary.AppendUvarint(s, uint64(c.refCol))
-	c.idx = c.idx[:0]
-	first, prev := true, ""
-	for i, v := range vals {
-		str := v.Str()
-		if r := c.ref[i].Str(); c.at[i] == 1 {
-			s = binary.AppendUvarint(s, uint64(len(str))+1)
-			if atTokenBounds(r, len(r)-len(str), len(r)) {
-				c.covered++
-				continue
-			}
-		} else {
-			s = append(s, 0)
-			c.idx = append(c.idx, uint32(i))
+	return c.refSection(vals, strSuffix, func(i int, str, ref string) int {
+		if c.at[i] == 1 {
+			return len(ref) - len(str)
 		}
-		if first || !sameString(str, prev) {
-			c.distinct = append(c.distinct, str)
-			first, prev = false, str
-		}
-	}
-	for _, i := range c.idx {
-		s = binary.AppendUvarint(s, uint64(len(vals[i].Str())))
-	}
-	for _, i := range c.idx {
-		s = append(s, vals[i].Str()...)
-	}
-	c.sec[event.TypeString] = s
-	return s
+		return -1
+	})
 }
 
 // substrSection encodes a string column (every row present) against
@@ -493,22 +470,33 @@ func (c *columnEncoder) suffixSection(vals []event.Value) []byte {
 // when k > 0, uvarint length; then the literals' uvarint lengths and their
 // bytes. c.at holds the offsets that substrings found.
 func (c *columnEncoder) substrSection(vals []event.Value) []byte {
+	return c.refSection(vals, strSubstr, func(i int, _, _ string) int { return int(c.at[i]) })
+}
+
+// refSection writes a suffix or substring section: offset gives where row
+// i's value sits in its ref value, or -1 for a literal. Rows stored by
+// reference between token boundaries are counted in c.covered and left
+// out of c.distinct.
+func (c *columnEncoder) refSection(vals []event.Value, mode byte, offset func(i int, str, ref string) int) []byte {
 	s := c.sec[event.TypeString][:0]
-	s = append(s, strSubstr)
+	s = append(s, mode)
 	s = binary.AppendUvarint(s, uint64(c.refCol))
 	c.idx = c.idx[:0]
 	c.distinct = c.distinct[:0]
 	first, prev := true, ""
 	for i, v := range vals {
-		str := v.Str()
-		at := int(c.at[i])
-		if at < 0 {
+		str, ref := v.Str(), c.ref[i].Str()
+		if at := offset(i, str, ref); at < 0 {
 			s = append(s, 0)
 			c.idx = append(c.idx, uint32(i))
 		} else {
-			s = binary.AppendUvarint(s, uint64(at)+1)
-			s = binary.AppendUvarint(s, uint64(len(str)))
-			if atTokenBounds(c.ref[i].Str(), at, at+len(str)) {
+			if mode == strSuffix {
+				s = binary.AppendUvarint(s, uint64(len(str))+1)
+			} else {
+				s = binary.AppendUvarint(s, uint64(at)+1)
+				s = binary.AppendUvarint(s, uint64(len(str)))
+			}
+			if atTokenBounds(ref, at, at+len(str)) {
 				c.covered++
 				continue
 			}
