@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -17,9 +16,8 @@ import (
 
 	"github.com/shoseki/shoseki/internal/event"
 	"github.com/shoseki/shoseki/internal/filter"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
-
-var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in testdata/*.golden")
 
 // goldenNow is "now" for relative times in the golden files.
 var goldenNow = time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
@@ -111,14 +109,14 @@ func runGoldenFile(t *testing.T, path string) {
 			out = append(out, body...)
 			out = append(out, "----")
 			out = append(out, strings.Split(got, "\n")...)
-			if !*rewrite && got != strings.Join(want, "\n") {
+			if !*parsetest.Rewrite && got != strings.Join(want, "\n") {
 				t.Errorf("%s:%d: %s\n%s\ngot:\n%s\nwant:\n%s", path, start, cmd, text, got, strings.Join(want, "\n"))
 			}
 		default:
 			t.Fatalf("%s:%d: unknown command %q", path, start, cmd)
 		}
 	}
-	if *rewrite {
+	if *parsetest.Rewrite {
 		if err := os.WriteFile(path, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,38 +11,14 @@ import (
 	"time"
 
 	"github.com/shoseki/shoseki/internal/event"
+	"github.com/shoseki/shoseki/internal/parse/parsetest"
 )
-
-// sharedData returns the path of the shared test corpora (../shared/data
-// from the repository root), or skips the test.
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared test data %s is absent (%v); skipping the real-data test", p, err)
-	}
-	return p
-}
 
 // TestOpenSSHLoghub runs queries over the 2,000 real OpenSSH log lines of
 // loghub (with their ground-truth template ids) and checks every answer
 // against a count made directly from the CSV.
 func TestOpenSSHLoghub(t *testing.T) {
-	path := sharedData(t, "loghub/OpenSSH/OpenSSH_2k.log_structured.csv")
+	path := parsetest.SharedData(t, "loghub/OpenSSH/OpenSSH_2k.log_structured.csv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

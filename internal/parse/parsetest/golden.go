@@ -14,7 +14,7 @@ import (
 
 // Rewrite is the -rewrite flag of every test binary that imports
 // parsetest: golden comparisons then write what they got instead.
-var Rewrite = flag.Bool("rewrite", false, "rewrite the golden files under testdata/golden")
+var Rewrite = flag.Bool("rewrite", false, "rewrite the expected outputs of golden tests (testdata/golden, testdata/*.golden)")
 
 // DecodeFunc is parse.Format.Decode.
 type DecodeFunc = func(record []byte, meta *parse.Meta, ev *event.Event) error
